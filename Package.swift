@@ -1,0 +1,85 @@
+// swift-tools-version: 6.2
+//
+// Pantry: a feature store and recommendation platform.
+//
+// Module layering, bottom to top (each depends only on modules above it in this list):
+//   CLibPQ, CHiredis, COpenBLAS   C bindings through pkg-config
+//   ConnectionPool                async pool of blocking C-client connections
+//   Postgres, Redis               store drivers (pipelining, COPY, scripts)
+//   Settings                      Config/pantry.yaml + PANTRY_* environment overrides
+//   DevServices                   throwaway local PostgreSQL and Redis for development and tests
+//   Migrator                      ordered SQL migrations from Migrations/
+//   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
+//   PantryCLI                     the `pantry` command
+import PackageDescription
+
+let package = Package(
+    name: "Pantry",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pantry", targets: ["PantryCLI"]),
+        .executable(name: "pantry-bench", targets: ["StoreBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
+    ],
+    targets: [
+        // C bindings
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+
+        // Store drivers
+        .target(name: "ConnectionPool", dependencies: [
+            .product(name: "DequeModule", package: "swift-collections"),
+        ]),
+        .target(name: "Postgres", dependencies: [
+            "CLibPQ", "ConnectionPool",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Redis", dependencies: [
+            "CHiredis", "ConnectionPool",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Configuration, local services, schema
+        .target(name: "Settings", dependencies: [
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
+        .target(name: "DevServices", dependencies: [
+            "Settings", "Postgres", "Redis",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "Migrator", dependencies: [
+            "Postgres",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        // Built-in LLM inference engine
+        .target(name: "Inference"),
+
+        // The `pantry` command
+        .executableTarget(name: "PantryCLI", dependencies: [
+            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "Inference", "COpenBLAS",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+        ], exclude: ["LLM"]),
+
+        // Benchmarks (run with `make bench`)
+        .executableTarget(name: "StoreBenchmarks", dependencies: [
+            "Postgres", "Redis", "Settings",
+        ], path: "Benchmarks/StoreBenchmarks"),
+
+        // Tests: real servers started by scripts/test.sh, never mocks.
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings"]),
+        .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "Settings"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+    ]
+)

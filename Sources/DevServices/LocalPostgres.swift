@@ -1,0 +1,88 @@
+import Foundation
+import Postgres
+
+/// A throwaway PostgreSQL server on 127.0.0.1, in a project-local folder.
+///
+/// Two flavours: `pgvector` runs PostgreSQL 16 with the pgvector extension from the `pgserver`
+/// wheel that `scripts/setup.sh` unpacks into `.pantry/pg16`; `debian15` runs Debian's
+/// PostgreSQL 15, which has no pgvector, to exercise Pantry's fallback schema.
+/// PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
+public struct LocalPostgres: Sendable {
+    public let flavor: String
+    public let port: Int
+    public let password: String
+    /// Folder holding `data/`, `postgres.log` and the socket.
+    public let directory: String
+    let binaries: String
+
+    public init(flavor: String, port: Int, password: String, servicesDirectory: String, projectRoot: String) throws {
+        self.flavor = flavor
+        self.port = port
+        self.password = password
+        self.directory = "\(servicesDirectory)/postgres-\(flavor)-\(port)"
+        switch flavor {
+        case "pgvector": binaries = "\(projectRoot)/.pantry/pg16/pgserver/pginstall/bin"
+        case "debian15": binaries = "/usr/lib/postgresql/15/bin"
+        default: throw Shell.Failure(description: "unknown PostgreSQL flavor \(flavor): expected pgvector or debian15")
+        }
+        guard FileManager.default.isExecutableFile(atPath: "\(binaries)/postgres") else {
+            throw Shell.Failure(description: "PostgreSQL (\(flavor)) is not installed at \(binaries): run scripts/setup.sh")
+        }
+    }
+
+    /// The URL Pantry uses to reach this server.
+    public var url: String { "postgres://pantry:\(password)@127.0.0.1:\(port)/pantry" }
+    var dataDirectory: String { "\(directory)/data" }
+    var logFile: String { "\(directory)/postgres.log" }
+    /// As root, everything runs as this unprivileged user.
+    var user: String? { getuid() == 0 ? "postgres" : nil }
+
+    /// The postmaster's process id, when it is running.
+    public var pid: Int32? {
+        guard let pid = Shell.readPID("\(dataDirectory)/postmaster.pid"), Shell.isAlive(pid) else { return nil }
+        return pid
+    }
+
+    public var isRunning: Bool { pid != nil }
+
+    /// Initialises the data folder on first use, starts the server, and waits until it accepts
+    /// connections to the `pantry` database (created on first start).
+    public func start() throws {
+        if isRunning { return try createDatabase() }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try handOver(directory)
+        if !FileManager.default.fileExists(atPath: "\(dataDirectory)/PG_VERSION") { try initialise() }
+        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
+        try Shell.run(["\(binaries)/pg_ctl", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"], as: user)
+        try createDatabase()
+    }
+
+    /// Stops the server this folder's pid file names (fast shutdown), and waits for it to exit.
+    public func stop() throws {
+        guard isRunning else { return }
+        try Shell.run(["\(binaries)/pg_ctl", "-D", dataDirectory, "-m", "fast", "-w", "-t", "60", "stop"], as: user)
+    }
+
+    private func initialise() throws {
+        let passwordFile = "\(directory)/pwfile"
+        try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try handOver(passwordFile)
+        defer { try? FileManager.default.removeItem(atPath: passwordFile) }
+        try Shell.run(["\(binaries)/initdb", "-D", dataDirectory, "-U", "pantry", "--pwfile", passwordFile,
+                       "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C"], as: user)
+    }
+
+    private func createDatabase() throws {
+        let admin = PostgresConnection(configuration: PostgresConfiguration(
+            url: "postgres://pantry:\(password)@127.0.0.1:\(port)/postgres", connectTimeout: 5))
+        defer { admin.close() }
+        let exists = try admin.query("SELECT 1 FROM pg_database WHERE datname = 'pantry'").count > 0
+        if !exists { try admin.query("CREATE DATABASE pantry") }
+    }
+
+    /// As root, gives a path to the `postgres` user so the server can write there.
+    private func handOver(_ path: String) throws {
+        guard let user else { return }
+        try Shell.run(["/bin/chown", "-R", "\(user):\(user)", path])
+    }
+}

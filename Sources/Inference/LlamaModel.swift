@@ -1,0 +1,237 @@
+import Foundation
+import Synchronization
+
+/// How activations enter the matrix products.
+public enum ActivationPrecision: Sendable {
+    /// Quantise activations to 8 bits per block of 32 and use integer dot products, as llama.cpp
+    /// does (fast; logits differ from exact arithmetic by ~1e-2).
+    case int8
+    /// Keep activations in Float and dequantise weights on the fly (slower; reference path).
+    case float32
+}
+
+/// One token to run through the model in a forward step.
+struct BatchToken {
+    let cache: KVCache
+    let position: Int
+    let token: Int
+    /// Whether the caller wants this token's next-token logits.
+    let wantsLogits: Bool
+}
+
+/// The LLaMA forward pass, top to bottom (cf. llama2.c's `forward`), over a batch of tokens that
+/// may belong to different sequences at different positions:
+///
+///     x = embed(token)
+///     for each layer:
+///         h = RMSNorm(x)·w_attn_norm
+///         q, k, v = W_q·h, W_k·h, W_v·h;  rotate q, k (RoPE);  append k, v to the KV cache
+///         x += W_o · softmax(q·Kᵀ/√d_h)·V            (grouped-query, causal)
+///         h = RMSNorm(x)·w_ffn_norm
+///         x += W_down · (SiLU(W_gate·h) ⊙ W_up·h)     (SwiGLU)
+///     logits = W_out · RMSNorm(x)·w_out_norm
+///
+/// Every matrix product handles the whole batch at once, so each weight is streamed from memory
+/// once per step, whether the batch is one prompt or one new token of many sequences.
+/// Not thread-safe: callers serialise `forward` (``LLMEngine`` holds a lock).
+final class LlamaModel: @unchecked Sendable {
+    let config: ModelConfig
+    let weights: LlamaWeights
+    let pool: WorkerPool
+    let precision: ActivationPrecision
+    /// Number of transformer blocks actually run (tests truncate the model to a few layers).
+    let activeLayers: Int
+    /// Tokens per internal micro-batch (bounds scratch memory for long prompts).
+    let maxBatch = 256
+
+    // Scratch activations, `maxBatch` rows each.
+    private let x, xb, q, k, v, att, hb, hb2: ScratchBuffer<Float>
+    private let xq, attq, hq: QuantizedActivations
+    private let scores: ScratchBuffer<Float> // one row of `contextLength` per worker
+    private let ropeInvFreq: [Float]
+
+    init(weights: LlamaWeights, pool: WorkerPool, precision: ActivationPrecision, layerLimit: Int? = nil) {
+        let c = weights.config
+        config = c
+        self.weights = weights
+        self.pool = pool
+        self.precision = precision
+        activeLayers = min(c.layerCount, layerLimit ?? c.layerCount)
+        x = ScratchBuffer(count: maxBatch * c.dim)
+        xb = ScratchBuffer(count: maxBatch * c.dim)
+        q = ScratchBuffer(count: maxBatch * c.qDim)
+        k = ScratchBuffer(count: maxBatch * c.kvDim)
+        v = ScratchBuffer(count: maxBatch * c.kvDim)
+        att = ScratchBuffer(count: maxBatch * c.qDim)
+        hb = ScratchBuffer(count: maxBatch * c.ffnDim)
+        hb2 = ScratchBuffer(count: maxBatch * c.ffnDim)
+        xq = QuantizedActivations(rows: maxBatch, columns: c.dim)
+        attq = QuantizedActivations(rows: maxBatch, columns: c.qDim)
+        hq = QuantizedActivations(rows: maxBatch, columns: c.ffnDim)
+        scores = ScratchBuffer(count: pool.threadCount * c.contextLength)
+        // θ_i = base^(−2i/d_rope) for each rotated pair i.
+        ropeInvFreq = (0..<c.ropeDim / 2).map { i in
+            Float(pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.ropeDim)))
+        }
+    }
+
+    func makeCache(capacity: Int? = nil) -> KVCache {
+        KVCache(layerCount: activeLayers, kvDim: config.kvDim, capacityLimit: min(capacity ?? config.contextLength, config.contextLength))
+    }
+
+    /// Runs `batch` through the model, appending every token's key/value to its cache, and
+    /// writes `vocabSize` logits for each token with `wantsLogits` (in batch order) to `logits`.
+    /// Tokens of the same sequence must appear in position order, each cache's next position
+    /// being its current `count`.
+    func forward(_ batch: [BatchToken], logits: UnsafeMutablePointer<Float>) throws {
+        for t in batch where t.token < 0 || t.token >= config.vocabSize { throw InferenceError.invalidToken(t.token) }
+        var done = 0, logitRows = 0
+        while done < batch.count {
+            let slice = Array(batch[done..<min(batch.count, done + maxBatch)])
+            try forwardMicroBatch(slice, logits: logits + logitRows * config.vocabSize)
+            logitRows += slice.count(where: \.wantsLogits)
+            done += slice.count
+        }
+    }
+
+    private func forwardMicroBatch(_ batch: [BatchToken], logits: UnsafeMutablePointer<Float>) throws {
+        let c = config, w = weights, n = batch.count
+        let dim = c.dim, qDim = c.qDim, kvDim = c.kvDim, ffn = c.ffnDim, hd = c.headDim
+        var nextPosition: [ObjectIdentifier: Int] = [:]
+        for t in batch {
+            let id = ObjectIdentifier(t.cache)
+            let expected = nextPosition[id] ?? t.cache.count
+            guard t.position == expected else {
+                throw InferenceError.invalidArgument("token at position \(t.position) does not follow its cache (next \(expected))")
+            }
+            nextPosition[id] = expected + 1
+            try t.cache.reserve(t.position + 1)
+        }
+        for t in batch { t.cache.count = max(t.cache.count, t.position + 1) }
+
+        // Token embedding lookup.
+        for (b, t) in batch.enumerated() { w.tokenEmbedding.dequantizeRow(t.token, into: x.pointer + b * dim) }
+
+        for l in 0..<activeLayers {
+            let layer = w.layers[l]
+
+            // Attention block: pre-norm, then the q/k/v projections.
+            for b in 0..<n { rmsNorm(x.pointer + b * dim, weight: layer.attnNorm, into: xb.pointer + b * dim) }
+            let xbq = quantizeIfNeeded(xb.pointer, xq, rows: n)
+            layer.wq.multiply(xb.pointer, xbq, batch: n, into: q.pointer, outStride: qDim, pool: pool)
+            layer.wk.multiply(xb.pointer, xbq, batch: n, into: k.pointer, outStride: kvDim, pool: pool)
+            layer.wv.multiply(xb.pointer, xbq, batch: n, into: v.pointer, outStride: kvDim, pool: pool)
+
+            // RoPE on q and k, then store k and v in each token's cache slot.
+            for (b, t) in batch.enumerated() {
+                for h in 0..<c.headCount { rope(q.pointer + b * qDim + h * hd, position: t.position) }
+                for h in 0..<c.kvHeadCount { rope(k.pointer + b * kvDim + h * hd, position: t.position) }
+                t.cache.key(l, t.position).update(from: k.pointer + b * kvDim, count: kvDim)
+                t.cache.value(l, t.position).update(from: v.pointer + b * kvDim, count: kvDim)
+            }
+
+            // Causal grouped-query attention, one (token, head) pair per work item.
+            attention(batch, layer: l)
+
+            // Output projection and residual.
+            let attIn = quantizeIfNeeded(att.pointer, attq, rows: n)
+            layer.wo.multiply(att.pointer, attIn, batch: n, into: xb.pointer, outStride: dim, pool: pool)
+            for i in 0..<n * dim { x.pointer[i] += xb.pointer[i] }
+
+            // SwiGLU feed-forward block.
+            for b in 0..<n { rmsNorm(x.pointer + b * dim, weight: layer.ffnNorm, into: xb.pointer + b * dim) }
+            let ffnIn = quantizeIfNeeded(xb.pointer, xq, rows: n)
+            layer.wGate.multiply(xb.pointer, ffnIn, batch: n, into: hb.pointer, outStride: ffn, pool: pool)
+            layer.wUp.multiply(xb.pointer, ffnIn, batch: n, into: hb2.pointer, outStride: ffn, pool: pool)
+            for i in 0..<n * ffn {
+                let g = hb.pointer[i]
+                hb.pointer[i] = g / (1 + exp(-g)) * hb2.pointer[i]
+            }
+            let downIn = quantizeIfNeeded(hb.pointer, hq, rows: n)
+            layer.wDown.multiply(hb.pointer, downIn, batch: n, into: xb.pointer, outStride: dim, pool: pool)
+            for i in 0..<n * dim { x.pointer[i] += xb.pointer[i] }
+        }
+
+        // Final norm and output head, only for the tokens whose logits are wanted.
+        var rows = 0
+        for (b, t) in batch.enumerated() where t.wantsLogits {
+            rmsNorm(x.pointer + b * dim, weight: w.outputNorm, into: xb.pointer + rows * dim)
+            rows += 1
+        }
+        if rows > 0 {
+            let outIn = quantizeIfNeeded(xb.pointer, xq, rows: rows)
+            w.output.multiply(xb.pointer, outIn, batch: rows, into: logits, outStride: c.vocabSize, pool: pool)
+        }
+    }
+
+    // MARK: Building blocks
+
+    /// RMSNorm: `out = x / √(mean(x²) + ε) ⊙ weight`.
+    private func rmsNorm(_ xIn: UnsafePointer<Float>, weight: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
+        let dim = config.dim
+        var ss: Float = 0
+        for i in 0..<dim { ss += xIn[i] * xIn[i] }
+        let scale = 1 / (ss / Float(dim) + config.rmsEps).squareRoot()
+        for i in 0..<dim { out[i] = xIn[i] * scale * weight[i] }
+    }
+
+    /// Rotary position embedding on one head, rotating adjacent pairs `(v[2i], v[2i+1])` by
+    /// `position·θ_i` (GGUF's converter permuted q/k so that the "normal" pairing applies).
+    private func rope(_ head: UnsafeMutablePointer<Float>, position: Int) {
+        for i in 0..<config.ropeDim / 2 {
+            let angle = Float(position) * ropeInvFreq[i]
+            let cosA = cos(angle), sinA = sin(angle)
+            let a = head[2 * i], b = head[2 * i + 1]
+            head[2 * i] = a * cosA - b * sinA
+            head[2 * i + 1] = a * sinA + b * cosA
+        }
+    }
+
+    /// `att[b, head] = Σ_t softmax_t(q·k_t/√d_h)·v_t` over positions `0...position` of the token's
+    /// own sequence; query head `h` reads KV head `h / (n_h/n_kv)`.
+    private func attention(_ batch: [BatchToken], layer l: Int) {
+        let c = config, hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
+        let scale = 1 / Float(hd).squareRoot()
+        let qp = q.pointer, attp = att.pointer, scoreBase = scores.pointer, ctx = c.contextLength
+        let workers = pool.threadCount
+        let items = batch.count * heads
+        let next = Atomic<Int>(0)
+        pool.run { worker in
+            guard worker < workers else { return }
+            let sc = scoreBase + worker * ctx
+            while true {
+                let item = next.add(1, ordering: .relaxed).oldValue
+                if item >= items { break }
+                let b = item / heads, h = item % heads
+                let t = batch[b]
+                let qh = qp + b * c.qDim + h * hd
+                let kvOffset = (h / group) * hd
+                var maxScore = -Float.infinity
+                for p in 0...t.position {
+                    let kh = t.cache.key(l, p) + kvOffset
+                    let s = Kernels.dotF32(qh, kh, count: hd) * scale
+                    sc[p] = s
+                    maxScore = max(maxScore, s)
+                }
+                var sum: Float = 0
+                for p in 0...t.position {
+                    let e = exp(sc[p] - maxScore)
+                    sc[p] = e
+                    sum += e
+                }
+                let out = attp + b * c.qDim + h * hd
+                out.initialize(repeating: 0, count: hd)
+                let inv = 1 / sum
+                for p in 0...t.position {
+                    Kernels.axpy(sc[p] * inv, t.cache.value(l, p) + kvOffset, into: out, count: hd)
+                }
+            }
+        }
+    }
+
+    private func quantizeIfNeeded(_ src: UnsafePointer<Float>, _ dst: QuantizedActivations, rows: Int) -> QuantizedActivations? {
+        guard precision == .int8 else { return nil }
+        dst.quantize(src, rows: rows)
+        return dst
+    }
+}

@@ -1,0 +1,10 @@
+import ArgumentParser
+
+/// `pantry`: the command-line entry point of the feature store.
+@main
+struct Pantry: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pantry",
+        abstract: "Pantry: a feature store and recommendation platform.",
+        subcommands: [DevCommand.self, MigrateCommand.self, HealthCommand.self])
+}

@@ -1,0 +1,43 @@
+import ConnectionPool
+import Foundation
+import Logging
+
+extension PostgresConnection: PooledConnection {
+    public func prepareForUse() throws { try ensureConnected() }
+}
+
+/// A pool of PostgreSQL connections for async code (see `ConnectionPool`): libpq work runs on
+/// each connection's own queue, so no event loop or concurrency-pool thread ever blocks on it.
+public final class PostgresPool: Sendable {
+    public let configuration: PostgresConfiguration
+    public let pool: ConnectionPool<PostgresConnection>
+
+    public init(configuration: PostgresConfiguration) {
+        self.configuration = configuration
+        self.pool = ConnectionPool(maxConnections: configuration.maxConnections,
+                                   acquireTimeout: configuration.acquireTimeout) { number in
+            PostgresConnection(configuration: configuration, label: "pantry.postgres.\(number)")
+        }
+    }
+
+    /// Borrows a connection and runs synchronous libpq work on it.
+    public func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await pool.withConnection(body)
+    }
+
+    /// Runs one statement on a pooled connection.
+    @discardableResult
+    public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = [], name: String? = nil) async throws -> PostgresResult {
+        try await withConnection { try $0.query(sql, parameters, name: name) }
+    }
+
+    /// Runs `body` in a transaction on a pooled connection; an error rolls it back.
+    public func transaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await withConnection { try $0.transaction(body) }
+    }
+
+    public var openConnections: Int { pool.openConnections }
+    public var idleConnections: Int { pool.idleConnections }
+
+    public func close() { pool.close() }
+}

@@ -1,0 +1,132 @@
+import CHiredis
+import ConnectionPool
+import Foundation
+
+/// One hiredis connection, used synchronously (see `RedisPool` for async use).
+///
+/// A broken connection (I/O error, timeout, server restart) is freed and reopened on its next
+/// use; an idle socket that turned readable means the server closed it, and is reopened too.
+public final class RedisConnection: PooledConnection, @unchecked Sendable {
+    public let configuration: RedisConfiguration
+    public let queue: DispatchQueue
+    private var context: UnsafeMutablePointer<redisContext>?
+
+    public init(configuration: RedisConfiguration, label: String = "pantry.redis") {
+        self.configuration = configuration
+        self.queue = DispatchQueue(label: label)
+    }
+
+    deinit { if let context { redisFree(context) } }
+
+    public func prepareForUse() throws { try ensureConnected() }
+
+    public func close() {
+        if let context { redisFree(context) }
+        context = nil
+    }
+
+    public var isConnected: Bool { context.map { $0.pointee.err == 0 } ?? false }
+
+    public func ensureConnected() throws(RedisError) {
+        if let context {
+            if context.pointee.err == 0, !socketHasPendingInput(context) { return }
+            redisFree(context)
+            self.context = nil
+        }
+        try connect()
+    }
+
+    private func connect() throws(RedisError) {
+        let where_ = "\(configuration.host):\(configuration.port)"
+        guard let context = redisConnectWithTimeout(configuration.host, Int32(configuration.port),
+                                                    timeval(seconds: configuration.connectTimeout)) else {
+            throw RedisError(.connection, "cannot allocate a Redis context")
+        }
+        if context.pointee.err != 0 {
+            let message = Self.errorText(context)
+            redisFree(context)
+            throw RedisError(.connection, "cannot connect to \(where_): \(message)")
+        }
+        _ = redisSetTimeout(context, timeval(seconds: configuration.commandTimeout))
+        _ = redisEnableKeepAlive(context)
+        self.context = context
+        do {
+            if let password = configuration.password {
+                let auth = configuration.username.map { RedisCommand("AUTH", $0, password) } ?? RedisCommand("AUTH", password)
+                try send(auth).checked(command: "AUTH")
+            }
+            if configuration.database != 0 {
+                try send(RedisCommand("SELECT", configuration.database)).checked(command: "SELECT")
+            }
+        } catch {
+            close()
+            throw RedisError(.connection, "cannot connect to \(where_): \(error.message)", command: error.command)
+        }
+    }
+
+    private func socketHasPendingInput(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+        var descriptor = pollfd(fd: context.pointee.fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) > 0
+    }
+
+    static func errorText(_ context: UnsafeMutablePointer<redisContext>) -> String {
+        withUnsafeBytes(of: context.pointee.errstr) { raw in
+            let bytes = raw.prefix(while: { $0 != 0 })
+            return bytes.isEmpty ? "error \(context.pointee.err)" : String(decoding: bytes, as: UTF8.self)
+        }
+    }
+
+    // MARK: Commands
+
+    /// Sends one command and waits for its reply. Error replies come back as `.error`;
+    /// broken connections throw.
+    public func send(_ command: RedisCommand) throws(RedisError) -> RedisReply {
+        try pipeline([command])[0]
+    }
+
+    /// Sends all commands in one write and reads all replies: one network round trip.
+    public func pipeline(_ commands: [RedisCommand]) throws(RedisError) -> [RedisReply] {
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(commands.count)
+        try pipeline(commands) { reply in replies.append(RedisReply(reply)) }
+        return replies
+    }
+
+    /// Pipelines the commands and hands each raw hiredis reply to `handle` without copying
+    /// it into Swift values; the reply is freed when `handle` returns. For hot paths.
+    public func pipeline(_ commands: [RedisCommand], handle: (UnsafeMutablePointer<redisReply>) throws(RedisError) -> Void) throws(RedisError) {
+        guard !commands.isEmpty else { return }
+        if context == nil { try connect() }
+        guard let context else { throw RedisError(.connection, "not connected") }
+        var wire: [UInt8] = []
+        wire.reserveCapacity(commands.reduce(0) { $0 + $1.wire.count })
+        for command in commands { wire.append(contentsOf: command.wire) }
+        let appended = wire.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
+        }
+        guard appended == REDIS_OK else { throw brokenConnection(command: commands[0].name) }
+        for command in commands {
+            var raw: UnsafeMutableRawPointer?
+            guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
+                throw brokenConnection(command: command.name)
+            }
+            let reply = raw.assumingMemoryBound(to: redisReply.self)
+            defer { freeReplyObject(raw) }
+            try handle(reply)
+        }
+    }
+
+    /// Records why the connection broke and frees it, so the next use reconnects.
+    private func brokenConnection(command: String) -> RedisError {
+        let message = context.map(Self.errorText) ?? "not connected"
+        close()
+        return RedisError(.connection, "\(configuration.host):\(configuration.port): \(message)", command: command)
+    }
+}
+
+extension timeval {
+    init(seconds: Double) {
+        let whole = Int(seconds)
+        self.init(tv_sec: whole, tv_usec: Int((seconds - Double(whole)) * 1_000_000))
+    }
+}

