@@ -76,9 +76,10 @@ let package = Package(
         ], path: "Benchmarks/StoreBenchmarks"),
 
         // Tests: real servers started by scripts/test.sh, never mocks.
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings"]),
-        .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "Settings"]),
+        .target(name: "TestSupport", dependencies: ["Postgres", "Redis"], path: "Tests/TestSupport"),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings", "TestSupport"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
+        .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     ]
