@@ -80,7 +80,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
-        .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS"]),
+        .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
     ]
 )

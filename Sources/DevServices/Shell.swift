@@ -1,7 +1,7 @@
 import Foundation
 
 /// Runs external programs (initdb, pg_ctl, redis-server) and captures their output.
-enum Shell {
+public enum Shell {
     struct Failure: Error, CustomStringConvertible {
         let description: String
     }
@@ -24,10 +24,22 @@ enum Shell {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        // Children must not inherit this thread's blocked signals (dispatch worker threads block
+        // most of them), or a daemon started here would ignore SIGTERM forever.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var argv: [UnsafeMutablePointer<CChar>?] = command.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, command[0], &actions, nil, &argv, environ)
+        let spawned = posix_spawn(&pid, command[0], &actions, &attributes, &argv, environ)
         guard spawned == 0 else {
             throw Failure(description: "cannot run \(command[0]): \(String(cString: strerror(spawned)))")
         }
@@ -44,7 +56,14 @@ enum Shell {
     }
 
     /// True when `pid` names a live process.
-    static func isAlive(_ pid: Int32) -> Bool { pid > 0 && (kill(pid, 0) == 0 || errno == EPERM) }
+    /// A zombie counts as dead: a daemon's parent is init, which may reap it late.
+    public static func isAlive(_ pid: Int32) -> Bool {
+        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return true }
+        let state = stat[stat.index(after: close)...].dropFirst().first
+        return state != "Z" && state != "X"
+    }
 
     /// The first line of a pid file as a process id.
     static func readPID(_ path: String) -> Int32? {

@@ -27,7 +27,7 @@ struct PostgresRecoveryTests {
 
         let pid = try #require(server.pid)
         kill(pid, SIGKILL)
-        #expect(waitUntil(seconds: 20) { kill(pid, 0) != 0 })
+        #expect(waitUntil(seconds: 20) { !Shell.isAlive(pid) })
         await #expect(throws: (any Error).self) { try await pool.query("SELECT 1") }
         // Orphaned backends exit once they notice the postmaster is gone; then it can restart.
         #expect(waitUntil(seconds: 30) { (try? server.start()) != nil })

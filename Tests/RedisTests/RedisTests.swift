@@ -1,0 +1,92 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+@Suite("Redis driver")
+struct RedisTests {
+    let connection: RedisConnection
+
+    init() throws {
+        connection = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
+        try connection.ensureConnected()
+    }
+
+    func key(_ name: String) -> String { "test:\(name):\(UUID().uuidString)" }
+
+    @Test("a 10,000-command pipeline returns 10,000 replies in order")
+    func longPipeline() throws {
+        let hash = key("pipeline")
+        defer { _ = try? connection.send(RedisCommand("DEL", hash)) }
+        let writes = (0..<10_000).map { RedisCommand("HSET", hash, "f\($0)", "value-\($0)") }
+        let written = try connection.pipeline(writes)
+        #expect(written.count == 10_000)
+        #expect(written.allSatisfy { $0 == .integer(1) })
+        let reads = try connection.pipeline((0..<10_000).map { RedisCommand("HGET", hash, "f\($0)") })
+        #expect(reads.enumerated().allSatisfy { $0.element.string == "value-\($0.offset)" })
+        #expect(try connection.send(RedisCommand("HLEN", hash)) == .integer(10_000))
+    }
+
+    @Test("typed replies: status, integer, bulk bytes, null, array, error")
+    func typedReplies() throws {
+        let name = key("typed")
+        defer { _ = try? connection.send(RedisCommand("DEL", name, name + "h")) }
+        #expect(try connection.send(RedisCommand("SET", name, [0, 255, 10, 13] as [UInt8])) == .status("OK"))
+        #expect(try connection.send(RedisCommand("GET", name)).bytes == [0, 255, 10, 13])
+        #expect(try connection.send(RedisCommand("GET", name + "missing")) == .null)
+        #expect(try connection.send(RedisCommand("HSET", name + "h", "a", "1", "b", "2")) == .integer(2))
+        #expect(try connection.send(RedisCommand("HMGET", name + "h", "a", "zz", "b")) == .array([.bulk(Array("1".utf8)), .null, .bulk(Array("2".utf8))]))
+        let wrongType = try connection.send(RedisCommand("HGET", name, "x"))
+        #expect(throws: RedisError.self) { try wrongType.checked(command: "HGET") }
+        if case .error(let message) = wrongType { #expect(message.hasPrefix("WRONGTYPE")) } else { Issue.record("expected an error reply") }
+    }
+
+    @Test("EVALSHA reloads the script after SCRIPT FLUSH (NOSCRIPT recovery)")
+    func noscriptRecovery() throws {
+        let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
+        let counter = key("script")
+        defer { _ = try? connection.send(RedisCommand("DEL", counter)) }
+        #expect(try connection.evalsha(script, keys: [counter], arguments: [5]) == .integer(5))
+        #expect(script.loadedSHA != nil)
+        try connection.send(RedisCommand("SCRIPT", "FLUSH")).checked()
+        #expect(try connection.send(RedisCommand("SCRIPT", "EXISTS", script.loadedSHA!)) == .array([.integer(0)]))
+        // A batch right after the flush: every call must run exactly once.
+        let replies = try connection.evalsha(script, calls: (0..<100).map { _ in ([counter], [1]) })
+        #expect(replies.count == 100)
+        #expect(replies.last == .integer(105))
+        #expect(try connection.send(RedisCommand("GET", counter)).integer == 105)
+    }
+
+    @Test("pool: concurrent tasks share connections and all are returned")
+    func poolConcurrency() async throws {
+        let pool = RedisPool(configuration: try RedisConfiguration(url: try TestServers.redisURL(), maxConnections: 4))
+        defer { pool.close() }
+        let counter = key("pool")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<32 {
+                group.addTask {
+                    for _ in 0..<100 { _ = try await pool.send(RedisCommand("INCR", counter)).checked() }
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await pool.send(RedisCommand("GET", counter)).integer == 3_200)
+        _ = try await pool.send(RedisCommand("DEL", counter))
+        #expect(pool.pool.idleConnections == pool.pool.openConnections)
+        #expect(pool.pool.openConnections <= 4)
+    }
+
+    @Test("URLs are parsed, and bad ones are explained")
+    func urls() throws {
+        let full = try RedisConfiguration(url: "redis://user:p%40ss@127.0.0.1:6390/3")
+        #expect(full.username == "user")
+        #expect(full.password == "p@ss")
+        #expect(full.port == 6390)
+        #expect(full.database == 3)
+        let plain = try RedisConfiguration(url: "redis://localhost")
+        #expect(plain.port == 6379 && plain.password == nil && plain.database == 0)
+        for bad in ["http://x", "redis://host:notaport", "redis://host:6379/x", "redis://"] {
+            #expect(throws: RedisError.self) { try RedisConfiguration(url: bad) }
+        }
+    }
+}

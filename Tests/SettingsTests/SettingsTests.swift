@@ -1,0 +1,55 @@
+import COpenBLAS
+import Foundation
+import Settings
+import Testing
+import TestSupport
+
+@Suite("Settings")
+struct SettingsTests {
+    let configFile = TestServers.repositoryRoot + "/Config/pantry.yaml"
+
+    @Test("Config/pantry.yaml gives working local defaults")
+    func defaults() async throws {
+        let settings = try await PantrySettings.load(configFile: configFile, environment: [:])
+        #expect(settings.postgres.url == "postgres://pantry:pantry@127.0.0.1:55432/pantry")
+        #expect(settings.redis.url == "redis://:pantry@127.0.0.1:56379/0")
+        #expect(settings.services.postgresFlavor == "pgvector")
+        #expect(settings.postgres.poolSize == 8)
+        #expect(settings.migrationsDirectory == TestServers.repositoryRoot + "/Migrations")
+        #expect(settings.rootDirectory == TestServers.repositoryRoot)
+    }
+
+    @Test("every setting can be overridden by a PANTRY_ environment variable")
+    func environmentOverrides() async throws {
+        let settings = try await PantrySettings.load(configFile: configFile, environment: [
+            "PANTRY_POSTGRES_URL": "postgres://u:p@127.0.0.1:1/x",
+            "PANTRY_REDIS_URL": "redis://127.0.0.1:2",
+            "PANTRY_POSTGRES_POOL_SIZE": "3",
+            "PANTRY_SERVICES_REDIS_PORT": "7000",
+            "PANTRY_SERVICES_POSTGRES_FLAVOR": "debian15",
+        ])
+        #expect(settings.postgres.url == "postgres://u:p@127.0.0.1:1/x")
+        #expect(settings.redis.url == "redis://127.0.0.1:2")
+        #expect(settings.postgres.poolSize == 3)
+        #expect(settings.services.redisPort == 7000)
+        #expect(settings.services.postgresFlavor == "debian15")
+    }
+
+    @Test("bad values and missing files are explained")
+    func errors() async throws {
+        let flavor = await #expect(throws: SettingsError.self) {
+            try await PantrySettings.load(configFile: configFile, environment: ["PANTRY_SERVICES_POSTGRES_FLAVOR": "oracle"])
+        }
+        #expect(flavor?.description.contains("expected pgvector or debian15") == true)
+        let missing = await #expect(throws: SettingsError.self) {
+            try await PantrySettings.load(configFile: "/nonexistent/pantry.yaml", environment: [:])
+        }
+        #expect(missing?.description.contains("does not exist") == true)
+    }
+
+    @Test("OpenBLAS is linked and computes")
+    func openBLAS() {
+        let x: [Float] = [1, 2, 3], y: [Float] = [4, 5, 6]
+        #expect(cblas_sdot(3, x, 1, y, 1) == 32)
+    }
+}
