@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs Pantry's benchmarks side by side with the reference tools, on the local dev services.
+#   Benchmarks/run.sh [copy|redis]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh >/dev/null
+for product in pantry pantry-bench; do
+  swift build -c release -Xswiftc -target-cpu -Xswiftc native --product "$product"
+done
+PANTRY_BIN=.build/release/pantry bash scripts/services.sh up >/dev/null
+source .pantry/services.env
+.build/release/pantry-bench "$@"
