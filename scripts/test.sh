@@ -7,4 +7,4 @@ swift build --build-tests
 bash scripts/services.sh up
 trap 'bash scripts/services.sh down' EXIT
 source .pantry/services.env
-swift test --skip-build --parallel --num-workers 2 "$@"
+swift test --skip-build "$@"

@@ -21,9 +21,12 @@ public struct DevServices: Sendable {
         try redis.start()
     }
 
+    /// Stops both services; a failure to stop one does not leave the other running.
     public func down() throws {
-        try redis.stop()
-        try postgres.stop()
+        var failures: [String] = []
+        do { try redis.stop() } catch { failures.append("\(error)") }
+        do { try postgres.stop() } catch { failures.append("\(error)") }
+        if !failures.isEmpty { throw Shell.Failure(description: failures.joined(separator: "\n")) }
     }
 
     /// Lines describing each service, its state and how to reach it.

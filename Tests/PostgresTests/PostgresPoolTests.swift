@@ -34,9 +34,10 @@ struct PostgresPoolTests {
         let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestServers.postgresURL(), maxConnections: 1, acquireTimeout: 0.3))
         defer { pool.close() }
         async let slow = pool.query("SELECT pg_sleep(1.5)")
-        try await Task.sleep(for: .milliseconds(200))
-        let error = await #expect(throws: (any Error).self) { try await pool.query("SELECT 1") }
-        #expect("\(error!)".contains("no pooled connection became free"))
+        // Wait until the only connection is lent out, however slowly the task got scheduled.
+        while pool.openConnections == 0 || pool.idleConnections > 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let error = try #require(await #expect(throws: (any Error).self) { try await pool.query("SELECT 1") })
+        #expect("\(error)".contains("no pooled connection became free"))
         _ = try await slow
         #expect(try await pool.query("SELECT 1").count == 1)
     }
