@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
@@ -60,14 +61,29 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        // Feature store: definitions and registry, offline store
+        .target(name: "FeatureRegistry", dependencies: [
+            "Postgres",
+            .product(name: "Yams", package: "Yams"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .target(name: "OfflineStore", dependencies: [
+            "Postgres", "FeatureRegistry",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+
+        .target(name: "DemoData"),
+
         // Built-in LLM inference engine
         .target(name: "Inference"),
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "Inference", "COpenBLAS",
+            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "DemoData", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Yams", package: "Yams"),
         ], exclude: ["LLM"]),
 
         // Benchmarks (run with `make bench`)

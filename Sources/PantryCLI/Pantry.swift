@@ -6,5 +6,8 @@ struct Pantry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pantry",
         abstract: "Pantry: a feature store and recommendation platform.",
-        subcommands: [DevCommand.self, MigrateCommand.self, HealthCommand.self])
+        subcommands: [DevCommand.self, MigrateCommand.self, HealthCommand.self,
+                      PlanCommand.self, ApplyCommand.self, RegistryCommand.self,
+                      IngestCommand.self, PushCommand.self, ExportCommand.self, JobCommand.self,
+                      DemoDataCommand.self])
 }

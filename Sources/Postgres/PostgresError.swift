@@ -25,9 +25,12 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public var hint: String?
     /// The statement's name if the caller gave one, otherwise the start of its SQL.
     public var statement: String?
+    /// Where inside the statement the error arose, e.g. `COPY t, line 3, column rating: "abc"`.
+    public var context: String?
 
     public init(_ kind: Kind, _ message: String, sqlState: String? = nil, detail: String? = nil,
-                hint: String? = nil, statement: String? = nil) {
+                hint: String? = nil, statement: String? = nil, context: String? = nil) {
+        self.context = context
         self.kind = kind
         self.message = message
         self.sqlState = sqlState
@@ -43,6 +46,7 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
         text += ": \(message)"
         if let detail { text += " (detail: \(detail))" }
         if let hint { text += " (hint: \(hint))" }
+        if let context { text += " (context: \(context))" }
         return text
     }
 
@@ -72,7 +76,8 @@ extension PostgresError {
             sqlState: sqlState,
             detail: field(UInt8(ascii: "D")),
             hint: field(UInt8(ascii: "H")),
-            statement: statement)
+            statement: statement,
+            context: field(UInt8(ascii: "W")))
     }
 
     /// libpq's last error message for a connection, trimmed of its trailing newline.

@@ -38,6 +38,8 @@ public struct PantrySettings: Sendable {
     public var redis: Redis
     public var services: Services
     public var migrationsDirectory: String
+    /// Folder of feature definition files (`*.yaml`).
+    public var featuresDirectory: String
     public var logLevel: String
     /// The folder that holds `Config/`, `Migrations/` and `.pantry/`.
     public var rootDirectory: String
@@ -71,7 +73,7 @@ public struct PantrySettings: Sendable {
 
     init(reader config: ConfigReader, root: String) throws {
         rootDirectory = root
-        project = config.string(forKey: "project", default: "demo")
+        project = config.string(forKey: "project", default: "movielens")
         services = Services(
             directory: Self.absolute(config.string(forKey: "services.directory", default: ".pantry/services"), root: root),
             postgresFlavor: config.string(forKey: "services.postgres_flavor", default: "pgvector"),
@@ -93,6 +95,7 @@ public struct PantrySettings: Sendable {
             connectTimeoutSeconds: config.double(forKey: "redis.connect_timeout_seconds", default: 2),
             commandTimeoutSeconds: config.double(forKey: "redis.command_timeout_seconds", default: 5))
         migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
+        featuresDirectory = Self.absolute(config.string(forKey: "features_directory", default: "Config/features"), root: root)
         logLevel = config.string(forKey: "log_level", default: "info")
     }
 

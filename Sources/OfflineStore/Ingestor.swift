@@ -1,0 +1,125 @@
+import FeatureRegistry
+import Foundation
+import Postgres
+
+/// Loads feature rows into a view's offline table, all or nothing.
+///
+/// Rows first go through `COPY` into a typed staging table, so PostgreSQL itself checks every
+/// value (and names the line and column of the first bad one); then, in the same transaction,
+/// the monthly partitions they need are created and the rows are moved into the view's table
+/// in input order (later rows win ties on event and created time).
+public struct Ingestor: Sendable {
+    public let table: OfflineTable
+
+    public init(table: OfflineTable) { self.table = table }
+
+    /// The input columns a view accepts: join keys, event time, created time, features.
+    var inputColumns: [(name: String, type: ValueType, required: Bool)] {
+        var columns = table.joinKeys.map { ($0.name, $0.type, true) }
+        columns.append((table.view.eventTimestampColumn, .timestamp, true))
+        if let created = table.view.createdTimestampColumn { columns.append((created, .timestamp, false)) }
+        columns += table.view.features.map { ($0.name, $0.type, false) }
+        return columns
+    }
+
+    /// Checks a header against the view: unknown columns and missing keys or event time are errors.
+    func checkHeader(_ header: [String], source: String) throws -> [(name: String, type: ValueType, required: Bool)] {
+        let known = inputColumns
+        var seen = Set<String>()
+        var columns: [(name: String, type: ValueType, required: Bool)] = []
+        for name in header {
+            guard let column = known.first(where: { $0.name == name }) else {
+                throw IngestError(source: source, line: 1, column: name,
+                                  message: "unknown column for view \(table.view.name) (expected some of: \(known.map(\.name).joined(separator: ", ")))")
+            }
+            guard seen.insert(name).inserted else {
+                throw IngestError(source: source, line: 1, column: name, message: "column appears twice")
+            }
+            columns.append(column)
+        }
+        for column in known where column.required && !seen.contains(column.name) {
+            throw IngestError(source: source, line: 1, column: column.name, message: "required column is missing")
+        }
+        return columns
+    }
+
+    /// Runs one ingestion: `load` fills the staging table (whose columns are `columns`, plus a
+    /// `_row` ordinal); then the rows are checked and moved. Returns the number of rows.
+    func ingest(columns: [(name: String, type: ValueType, required: Bool)], source: String,
+                on connection: PostgresConnection, load: (PostgresConnection, String) throws -> Void) throws -> Int {
+        try connection.transaction { tx in
+            let staging = "pantry_ingest_staging"
+            // Embeddings arrive in pgvector's text form; without pgvector they are staged as
+            // text and converted below, with their length checked.
+            let definitions = try columns.map { column -> String in
+                let type: String = if case .vector = column.type, !table.pgvector { "text" }
+                    else { column.type.postgresType(pgvector: table.pgvector) }
+                return "\(try SQLIdentifier(column.name).quoted) \(type)\(column.required ? " NOT NULL" : "")"
+            }
+            try tx.query("CREATE TEMP TABLE \(staging) (_row bigserial, \(definitions.joined(separator: ", "))) ON COMMIT DROP",
+                         name: "ingest: staging")
+            do {
+                try load(tx, staging)
+            } catch let error as PostgresError where error.kind == .server {
+                throw Self.explain(error, source: source)
+            }
+            let count = try tx.query("SELECT count(*) FROM \(staging)", name: "ingest: count")[0].decode(Int.self, at: 0)
+            if count == 0 { return 0 }
+            if !table.pgvector {
+                for column in columns {
+                    guard case .vector(let dimensions) = column.type else { continue }
+                    let name = try SQLIdentifier(column.name).quoted
+                    let bad = try tx.query("""
+                        SELECT _row FROM \(staging) WHERE \(name) IS NOT NULL AND (\(name) !~ '^\\s*\\[[^\\]]*\\]\\s*$'
+                          OR coalesce(array_length(('{' || btrim(btrim(\(name)), '[]') || '}')::real[], 1), 0) <> $1)
+                        ORDER BY _row LIMIT 1
+                        """, [dimensions], name: "ingest: check vectors")
+                    if bad.count > 0 {
+                        throw IngestError(source: source, line: nil, column: column.name,
+                                          message: "row \(try bad[0].decode(Int.self, at: 0)): expected an embedding of \(dimensions) numbers like [0.1,0.2,...]")
+                    }
+                }
+            }
+            let eventColumn = try SQLIdentifier(table.view.eventTimestampColumn).quoted
+            let months = try tx.query("""
+                SELECT DISTINCT to_char(date_trunc('month', \(eventColumn)), 'YYYY-MM-DD') FROM \(staging)
+                """, name: "ingest: months").rows.map { try $0.decode(String.self, at: 0) }
+            try table.ensurePartitions(months: months, on: tx)
+
+            var targets: [String] = [], values: [String] = []
+            for column in columns {
+                let name = try SQLIdentifier(column.name).quoted
+                if column.name == table.view.eventTimestampColumn {
+                    targets.append("event_ts"); values.append(name)
+                } else if column.name == table.view.createdTimestampColumn {
+                    targets.append("created_ts"); values.append(name)
+                } else if case .vector = column.type, !table.pgvector {
+                    targets.append(name); values.append("('{' || btrim(btrim(\(name)), '[]') || '}')::real[]")
+                } else {
+                    targets.append(name); values.append(name)
+                }
+            }
+            try tx.query("INSERT INTO \(try table.qualifiedName) (\(targets.joined(separator: ", "))) SELECT \(values.joined(separator: ", ")) FROM \(staging) ORDER BY _row",
+                         name: "ingest: insert")
+            return count
+        }
+    }
+
+    /// Turns a COPY error's context (`COPY pantry_ingest_staging, line 3, column rating: "x"`)
+    /// into the input's line and column.
+    static func explain(_ error: PostgresError, source: String) -> IngestError {
+        var line: Int?, column: String?
+        if let context = error.context {
+            if let range = context.range(of: "line ") {
+                line = Int(context[range.upperBound...].prefix { $0.isNumber })
+            }
+            if let range = context.range(of: "column ") {
+                column = String(context[range.upperBound...].prefix { $0 != ":" && $0 != "\n" })
+            }
+        }
+        if column == nil, let match = error.message.range(of: "column \"") {
+            column = String(error.message[match.upperBound...].prefix { $0 != "\"" })
+        }
+        return IngestError(source: source, line: line, column: column, message: error.message)
+    }
+}

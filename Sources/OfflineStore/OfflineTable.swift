@@ -1,0 +1,118 @@
+import FeatureRegistry
+import Postgres
+
+/// The offline history of one feature view: a PostgreSQL table in schema `pantry_offline`,
+/// partitioned by month of event time, with columns
+/// `<join keys...>, event_ts, created_ts, ingest_seq, <features...>`.
+///
+/// The index `(keys..., event_ts DESC, created_ts DESC NULLS LAST, ingest_seq DESC)` answers the
+/// point-in-time question "latest row of this entity at or before t" with one index probe per
+/// partition, newest partition first.
+public struct OfflineTable: Sendable {
+    public let project: String
+    public let view: FeatureView
+    public let joinKeys: [(name: String, type: ValueType)]
+    /// Whether embeddings are stored as pgvector `vector(n)` (else `real[]`).
+    public let pgvector: Bool
+
+    public init(project: String, view: FeatureView, repository: FeatureRepository, pgvector: Bool) {
+        self.project = project
+        self.view = view
+        self.joinKeys = repository.joinKeys(of: view)
+        self.pgvector = pgvector
+    }
+
+    /// `<project>__<view>`, validated as an SQL identifier.
+    public var tableName: SQLIdentifier {
+        get throws { try SQLIdentifier("\(project)__\(view.name)") }
+    }
+
+    /// `pantry_offline."<project>__<view>"`.
+    public var qualifiedName: String {
+        get throws { "pantry_offline.\(try tableName.quoted)" }
+    }
+
+    /// Whether this database has the pgvector extension installed.
+    public static func hasPgvector(_ connection: PostgresConnection) throws -> Bool {
+        try connection.query("SELECT EXISTS (SELECT 1 FROM pg_extension WHERE extname = 'vector')",
+                             name: "offline: pgvector?")[0].decode(Bool.self, at: 0)
+    }
+
+    func create(on connection: PostgresConnection) throws {
+        var columns = try joinKeys.map { "\(try SQLIdentifier($0.name).quoted) \($0.type.postgresType(pgvector: pgvector)) NOT NULL" }
+        columns += ["event_ts timestamptz NOT NULL", "created_ts timestamptz",
+                    "ingest_seq bigint NOT NULL DEFAULT nextval('pantry.ingest_seq')"]
+        columns += try view.features.map { "\(try SQLIdentifier($0.name).quoted) \($0.type.postgresType(pgvector: pgvector))" }
+        let table = try qualifiedName
+        try connection.query("CREATE TABLE \(table) (\(columns.joined(separator: ", "))) PARTITION BY RANGE (event_ts)",
+                             name: "offline: create \(view.name)")
+        try connection.query("CREATE TABLE pantry_offline.\(try SQLIdentifier("\(try tableName.name)__default").quoted) PARTITION OF \(table) DEFAULT",
+                             name: "offline: default partition")
+        let keys = try joinKeys.map { try SQLIdentifier($0.name).quoted }
+        try connection.query("CREATE INDEX ON \(table) (\((keys + ["event_ts DESC", "created_ts DESC NULLS LAST", "ingest_seq DESC"]).joined(separator: ", ")))",
+                             name: "offline: index")
+    }
+
+    func drop(on connection: PostgresConnection) throws {
+        try connection.query("DROP TABLE IF EXISTS \(try qualifiedName)", name: "offline: drop \(view.name)")
+    }
+
+    /// Creates the monthly partitions covering `months` (first day of each month, UTC).
+    func ensurePartitions(months: [String], on connection: PostgresConnection) throws {
+        let table = try qualifiedName
+        for month in months {
+            let suffix = month.prefix(7).replacingOccurrences(of: "-", with: "_")
+            let partition = try SQLIdentifier("\(try tableName.name)__\(suffix)")
+            try connection.query("""
+                DO $$ BEGIN
+                  IF to_regclass('pantry_offline.\(partition.quoted)') IS NULL THEN
+                    CREATE TABLE pantry_offline.\(partition.quoted) PARTITION OF \(table)
+                      FOR VALUES FROM ('\(month)') TO (('\(month)'::timestamptz + interval '1 month'));
+                  END IF;
+                END $$
+                """, name: "offline: partition \(suffix)")
+        }
+    }
+}
+
+/// Creates, alters and drops offline tables inside the registry's apply transaction.
+public struct OfflineTablesHook: RegistryApplyHook {
+    public init() {}
+
+    public func apply(_ plan: RegistryPlan, allowBreaking: Bool, on connection: PostgresConnection) throws {
+        let pgvector = try OfflineTable.hasPgvector(connection)
+        for change in plan.changes where change.kind == .featureView {
+            switch change.action {
+            case .create:
+                let view = plan.desired.view(named: change.name)!
+                try OfflineTable(project: plan.project, view: view, repository: plan.desired, pgvector: pgvector).create(on: connection)
+            case .delete:
+                let view = plan.current.view(named: change.name)!
+                try OfflineTable(project: plan.project, view: view, repository: plan.current, pgvector: pgvector).drop(on: connection)
+            case .update:
+                let old = plan.current.view(named: change.name)!, new = plan.desired.view(named: change.name)!
+                let table = OfflineTable(project: plan.project, view: new, repository: plan.desired, pgvector: pgvector)
+                if change.breaking {
+                    // Entities or feature types changed: the history no longer fits; rebuild.
+                    try OfflineTable(project: plan.project, view: old, repository: plan.current, pgvector: pgvector).drop(on: connection)
+                    try table.create(on: connection)
+                } else {
+                    for feature in new.features where old.feature(named: feature.name) == nil {
+                        try connection.query("ALTER TABLE \(try table.qualifiedName) ADD COLUMN \(try SQLIdentifier(feature.name).quoted) \(feature.type.postgresType(pgvector: pgvector))",
+                                             name: "offline: add column")
+                    }
+                }
+            }
+        }
+        // An entity whose key changed invalidates the tables of every view using it; those views
+        // are flagged breaking by the plan only if they changed, so rebuild them here too.
+        for change in plan.changes where change.kind == .entity && change.action == .update && change.breaking {
+            for view in plan.desired.views where view.entities.contains(change.name)
+                && !plan.changes.contains(where: { $0.kind == .featureView && $0.name == view.name }) {
+                let table = OfflineTable(project: plan.project, view: view, repository: plan.desired, pgvector: pgvector)
+                try table.drop(on: connection)
+                try table.create(on: connection)
+            }
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import FeatureRegistry
+import Postgres
+
+/// Builds the SQL of a point-in-time join: for each entity row and each requested view, the
+/// row of that view with the latest `event_ts` such that
+/// `entity_ts - ttl <= event_ts <= entity_ts` (both inclusive; ttl 0 = no lower bound), ties
+/// broken by the larger `created_ts` (NULL ranks lowest) and then by later ingestion.
+///
+/// Each view is joined with `LEFT JOIN LATERAL (... ORDER BY ... LIMIT 1)` on its own key
+/// columns, so compound keys are compared column by column (never concatenated), exact
+/// duplicate history rows cannot multiply output rows, and the work per entity row is one
+/// index probe per view: linear in the entity set, whatever the key shape.
+public struct PointInTimeJoin: Sendable {
+    /// One requested view and the features taken from it.
+    public struct Selection: Sendable {
+        public let view: FeatureView
+        public let features: [Feature]
+        public let table: OfflineTable
+    }
+
+    public let selections: [Selection]
+    public let fullFeatureNames: Bool
+    /// Only use rows written (created_ts) at or before the entity row's time.
+    public let asOfCreated: Bool
+
+    /// Resolves references (`view` or `view:feature`) against the registry.
+    public init(references: [FeatureReference], repository: FeatureRepository, pgvector: Bool,
+                fullFeatureNames: Bool, asOfCreated: Bool) throws {
+        var selections: [Selection] = []
+        for reference in references {
+            guard let view = repository.view(named: reference.view) else {
+                throw RegistryError("unknown feature view \"\(reference.view)\" in \(reference) (views: \(repository.views.map(\.name).joined(separator: ", ")))")
+            }
+            let features: [Feature]
+            if let name = reference.feature {
+                guard let feature = view.feature(named: name) else {
+                    throw RegistryError("unknown feature \"\(name)\" in \(reference) (features of \(view.name): \(view.features.map(\.name).joined(separator: ", ")))")
+                }
+                features = [feature]
+            } else {
+                features = view.features
+            }
+            if let index = selections.firstIndex(where: { $0.view.name == view.name }) {
+                let merged = selections[index].features + features.filter { f in !selections[index].features.contains(f) }
+                selections[index] = Selection(view: view, features: merged, table: selections[index].table)
+            } else {
+                selections.append(Selection(view: view, features: features,
+                                            table: OfflineTable(project: repository.project, view: view, repository: repository, pgvector: pgvector)))
+            }
+        }
+        guard !selections.isEmpty else { throw RegistryError("no features requested") }
+        self.selections = selections
+        self.fullFeatureNames = fullFeatureNames
+        self.asOfCreated = asOfCreated
+    }
+
+    /// Join keys the entity set must provide, with their types (union over the views).
+    public var requiredKeys: [(name: String, type: ValueType)] {
+        var keys: [(name: String, type: ValueType)] = []
+        for selection in selections {
+            for key in selection.table.joinKeys where !keys.contains(where: { $0.name == key.name }) { keys.append(key) }
+        }
+        return keys
+    }
+
+    /// Output names of the feature columns, in order (`view__feature` with full names).
+    public var featureColumns: [(name: String, view: FeatureView, feature: Feature)] {
+        selections.flatMap { selection in
+            selection.features.map { (fullFeatureNames ? "\(selection.view.name)__\($0.name)" : $0.name, selection.view, $0) }
+        }
+    }
+
+    public enum Output { case csv, jsonLines }
+
+    /// The SELECT producing the training set from `entityTable` (columns `_row`, then
+    /// `passThrough` in order), one row per entity row, in entity-row order, with `_row` first.
+    public func select(entityTable: String, passThrough: [String], timestampColumn: String, output: Output) throws -> String {
+        var seen = Set(passThrough)
+        for column in featureColumns where !seen.insert(column.name).inserted {
+            throw RegistryError("two output columns are named \"\(column.name)\": use full feature names (view__feature) or rename")
+        }
+        let entityTime = "e.\(try SQLIdentifier(timestampColumn).quoted)"
+        var columns = ["e._row"] + (try passThrough.map { "e.\(try SQLIdentifier($0).quoted)" })
+        var joins: [String] = []
+        for (index, selection) in selections.enumerated() {
+            let alias = "v\(index)"
+            var conditions = try selection.table.joinKeys.map { key -> String in
+                let name = try SQLIdentifier(key.name).quoted
+                return "t.\(name) = e.\(name)"
+            }
+            conditions.append("t.event_ts <= \(entityTime)")
+            if selection.view.ttlSeconds > 0 {
+                conditions.append("t.event_ts >= \(entityTime) - interval '\(selection.view.ttlSeconds) seconds'")
+            }
+            if asOfCreated { conditions.append("(t.created_ts IS NULL OR t.created_ts <= \(entityTime))") }
+            let picked = try selection.features.map { "t.\(try SQLIdentifier($0.name).quoted)" }.joined(separator: ", ")
+            joins.append("""
+                LEFT JOIN LATERAL (SELECT \(picked) FROM \(try selection.table.qualifiedName) t
+                  WHERE \(conditions.joined(separator: " AND "))
+                  ORDER BY t.event_ts DESC, t.created_ts DESC NULLS LAST, t.ingest_seq DESC LIMIT 1) \(alias) ON true
+                """)
+            for feature in selection.features {
+                let value = "\(alias).\(try SQLIdentifier(feature.name).quoted)"
+                let name = fullFeatureNames ? "\(selection.view.name)__\(feature.name)" : feature.name
+                columns.append("\(Self.render(value, type: feature.type, pgvector: selection.table.pgvector, output: output)) AS \(try SQLIdentifier(name).quoted)")
+            }
+        }
+        return "SELECT \(columns.joined(separator: ", ")) FROM \(entityTable) e\n\(joins.joined(separator: "\n"))"
+    }
+
+    /// Embeddings always leave in pgvector's text form `[1,2,3]` (a JSON array in JSON lines),
+    /// whichever storage the database uses.
+    static func render(_ value: String, type: ValueType, pgvector: Bool, output: Output) -> String {
+        switch (type, output) {
+        case (.vector, .csv): pgvector ? "\(value)::text" : "('[' || array_to_string(\(value), ',') || ']')"
+        case (.vector, .jsonLines): pgvector ? "(\(value)::text)::json" : "to_json(\(value))"
+        default: value
+        }
+    }
+}

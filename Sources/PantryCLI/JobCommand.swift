@@ -1,0 +1,58 @@
+import ArgumentParser
+import FeatureRegistry
+import Foundation
+import OfflineStore
+import Yams
+
+/// `pantry job run Jobs/NAME.yaml`: runs a job definition (today: training-set exports).
+struct JobCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "job", abstract: "Run job definitions from Jobs/.", subcommands: [Run.self])
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Run one job file.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Job file, e.g. Jobs/export_training_set.yaml.") var file: String
+
+        func run() async throws {
+            let context = try await StoreContext(global)
+            defer { context.connection.close() }
+            let path = context.path(file)
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            guard let root = try Yams.compose(yaml: text) else { throw ValidationError("\(file) is empty") }
+            let job = try YAMLNode(node: root, file: file, path: "").mapping(allowed: [
+                "kind", "description", "project", "feature_service", "features", "entities", "entities_query",
+                "output", "format", "full_feature_names", "as_of_created", "timestamp_column"])
+            let kindNode = try job.required("kind", expected: "export")
+            guard try kindNode.string() == "export" else {
+                throw kindNode.error(found: "\"\(try kindNode.string())\"", expected: "export")
+            }
+            let repository = try context.registry(project: try job["project"]?.string())
+            let references = try ExportCommand.references(
+                service: try job["feature_service"]?.string(),
+                features: try job["features"]?.list().map { try $0.string() }.joined(separator: ","),
+                repository: repository)
+            let entities: EntitySet
+            if let csv = job["entities"] { entities = .csvFile(context.path(try csv.string())) }
+            else { entities = .query(try job.required("entities_query", expected: "entities (a CSV file) or entities_query (SQL)").string()) }
+            func flag(_ key: String) throws -> Bool {
+                guard let node = job[key] else { return false }
+                let text = try node.string()
+                guard let value = Bool(text) else { throw node.error(found: "\"\(text)\"", expected: "true or false") }
+                return value
+            }
+            let format = try job["format"].map { node -> TrainingSetExporter.Format in
+                guard let format = TrainingSetExporter.Format(rawValue: try node.string()) else {
+                    throw node.error(found: "\"\(try node.string())\"", expected: "csv or jsonl")
+                }
+                return format
+            }
+            let request = TrainingSetExporter.Request(
+                references: references, entities: entities,
+                output: context.path(try job.required("output", expected: "the output file").string()),
+                format: format, fullFeatureNames: try flag("full_feature_names"), asOfCreated: try flag("as_of_created"),
+                timestampColumn: try job["timestamp_column"]?.string() ?? EntitySet.defaultTimestampColumn)
+            try ExportCommand.run(request, repository: repository, context: context)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Foundation
+
+/// A one-line progress bar on standard error, drawn only when it is a terminal (so logs and
+/// pipes stay clean), redrawn at most ten times a second.
+final class ProgressBar {
+    let label: String
+    let enabled = isatty(STDERR_FILENO) == 1
+    private var lastDraw = Date.distantPast
+    private let started = Date()
+
+    init(_ label: String) { self.label = label }
+
+    func update(_ done: Int, of total: Int) {
+        guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
+        lastDraw = Date()
+        let fraction = total > 0 ? Double(done) / Double(total) : 1
+        let width = 30
+        let filled = Int(fraction * Double(width))
+        let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
+        let line = String(format: "\r%@ [%@] %3.0f%% %d/%d rows  %.1fs", label, bar, fraction * 100, done, total, Date().timeIntervalSince(started))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    func finish() {
+        if enabled { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
