@@ -84,7 +84,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
-        ], exclude: ["LLM"]),
+        ]),
 
         // Benchmarks (run with `make bench`)
         .executableTarget(name: "StoreBenchmarks", dependencies: [
@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]
 )

@@ -100,6 +100,11 @@ enum Kernels {
 
     // MARK: Integer dot products against 8-bit activations
     //
+    // All variants (one row, four rows, four activation rows) perform the same float operations
+    // in the same order for a given (row, activation) pair, so results are bitwise identical
+    // whatever the batch shape. That matters: activations are re-quantised after every layer,
+    // and a last-bit difference can flip a rounding and grow into visible logit differences.
+    //
     // Swift's `evenHalf`/`lowHalf` accessors and `init(lowHalf:highHalf:)` compile to per-lane
     // inserts, so these kernels only use whole-vector loads, lane-wise widening and arithmetic:
     // 16 lanes of `w·a` in Int16 (no overflow: |w·a| ≤ 127·127, two products per lane), widened
@@ -120,10 +125,10 @@ enum Kernels {
             let a0 = widen(a.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
             let a1 = widen(a.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
             let dot = widen(lo &* a0 &+ hi &* a1)
-            acc += toFloat(dot) * (half(blk) * da[b])
+            fusedMultiplyAdd(&acc, toFloat(dot), half(blk) * da[b])
             accMin += half(blk, 2) * sa[b]
         }
-        return acc.sum() + accMin
+        return horizontalSum(acc) + accMin
     }
 
     /// Q4_0 row · Q8 activations: `Σ_blocks d_w·d_a·Σ (q_w−8)·q_a`.
@@ -139,9 +144,9 @@ enum Kernels {
             let hi = widen(packed &>> 4) &- 8
             let a0 = widen(a.loadUnaligned(fromByteOffset: 32 * b, as: SIMD16<Int8>.self))
             let a1 = widen(a.loadUnaligned(fromByteOffset: 32 * b + 16, as: SIMD16<Int8>.self))
-            acc += toFloat(widen(lo &* a0 &+ hi &* a1)) * (half(blk) * da[b])
+            fusedMultiplyAdd(&acc, toFloat(widen(lo &* a0 &+ hi &* a1)), half(blk) * da[b])
         }
-        return acc.sum()
+        return horizontalSum(acc)
     }
 
     /// Q8_0 row · Q8 activations: `Σ_blocks d_w·d_a·Σ q_w·q_a`.
@@ -159,9 +164,9 @@ enum Kernels {
             // Products pair up within Int32 lanes: |w0·a0 + w1·a1| ≤ 2·127² fits Int16 too, but
             // widening first keeps corrupt weights (−128) from wrapping.
             let dot = widen(w0 &* a0) &+ widen(w1 &* a1)
-            acc += toFloat(dot) * (half(blk) * da[b])
+            fusedMultiplyAdd(&acc, toFloat(dot), half(blk) * da[b])
         }
-        return acc.sum()
+        return horizontalSum(acc)
     }
 }
 

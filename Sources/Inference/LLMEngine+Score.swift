@@ -19,6 +19,9 @@ extension LLMEngine {
 
     /// Scores continuations after an already evaluated prefix.
     public func score(prefix: PrefixState, continuations: [[Int]]) throws -> [Float] {
+        for c in continuations {
+            for t in c where t < 0 || t >= vocabularySize { throw InferenceError.invalidToken(t) }
+        }
         var totals = [Float](repeating: 0, count: continuations.count)
         var batch: [BatchToken] = []
         var targets: [(continuation: Int, token: Int)] = []
@@ -46,6 +49,7 @@ extension LLMEngine {
     /// with the prompt (the reference the prefix-cached path is tested against).
     public func scoreUncached(promptTokens: [Int], continuations: [[Int]]) throws -> [Float] {
         try continuations.map { c in
+            guard !c.isEmpty else { return 0 }
             let all = promptTokens + c
             let cache = makeCache(capacity: all.count)
             let rows = try evaluate(all, cache: cache, logitsAt: Set((promptTokens.count - 1)..<(all.count - 1)))

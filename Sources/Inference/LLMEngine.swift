@@ -30,8 +30,16 @@ public final class LLMEngine: @unchecked Sendable {
     ///   - precision: `.int8` (llama.cpp-like quantised activations) or `.float32`.
     ///   - layerLimit: run only the first N transformer blocks (for tests and experiments).
     ///   - prefixCacheEntries: how many prompt prefixes to keep for reuse.
-    public init(modelPath: String, threads: Int? = nil, precision: ActivationPrecision = .int8,
-                layerLimit: Int? = nil, prefixCacheEntries: Int = 8) throws {
+    public convenience init(modelPath: String, threads: Int? = nil, precision: ActivationPrecision = .int8,
+                            layerLimit: Int? = nil, prefixCacheEntries: Int = 8) throws {
+        try self.init(modelPath: modelPath, threads: threads, precision: precision, layerLimit: layerLimit,
+                      outputLimit: nil, prefixCacheEntries: prefixCacheEntries)
+    }
+
+    /// Also lets tests compute only the first `outputLimit` logits (a truncated output head),
+    /// which keeps debug-build tests fast; log-probabilities are then over that sub-vocabulary.
+    init(modelPath: String, threads: Int?, precision: ActivationPrecision, layerLimit: Int?,
+         outputLimit: Int?, prefixCacheEntries: Int = 8) throws {
         file = try GGUFFile(path: modelPath)
         config = try ModelConfig(gguf: file)
         tokenizer = try Tokenizer(gguf: file)
@@ -39,13 +47,14 @@ public final class LLMEngine: @unchecked Sendable {
         self.threads = max(1, threads ?? ProcessInfo.processInfo.activeProcessorCount)
         pool = WorkerPool(threads: self.threads)
         let weights = try LlamaWeights(file: file, config: config)
-        model = LlamaModel(weights: weights, pool: pool, precision: precision, layerLimit: layerLimit)
+        model = LlamaModel(weights: weights, pool: pool, precision: precision, layerLimit: layerLimit, outputLimit: outputLimit)
         prefixes = PrefixStore(capacity: prefixCacheEntries)
     }
 
     deinit { pool.shutdown() }
 
-    public var vocabularySize: Int { config.vocabSize }
+    /// Logits per position (the vocabulary size).
+    public var vocabularySize: Int { model.outputRows }
 
     /// Renders a conversation with the model's chat template (ends with the assistant header).
     public func chatPrompt(_ messages: [ChatMessage]) -> String { chatTemplate.render(messages) }
@@ -73,7 +82,7 @@ public final class LLMEngine: @unchecked Sendable {
     /// Runs one batched forward step and returns the wanted logit rows in batch order.
     func run(_ batch: [BatchToken]) throws -> [[Float]] {
         let rows = batch.count(where: \.wantsLogits)
-        let vocab = config.vocabSize
+        let vocab = model.outputRows
         var flat = [Float](repeating: 0, count: max(1, rows * vocab))
         try lock.withLock {
             try flat.withUnsafeMutableBufferPointer { try model.forward(batch, logits: $0.baseAddress!) }

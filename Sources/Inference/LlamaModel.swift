@@ -41,6 +41,9 @@ final class LlamaModel: @unchecked Sendable {
     let precision: ActivationPrecision
     /// Number of transformer blocks actually run (tests truncate the model to a few layers).
     let activeLayers: Int
+    /// Logits computed per token: the vocabulary size, or fewer when tests truncate the head.
+    let outputRows: Int
+    private let outputHead: WeightMatrix
     /// Tokens per internal micro-batch (bounds scratch memory for long prompts).
     let maxBatch = 256
 
@@ -50,13 +53,17 @@ final class LlamaModel: @unchecked Sendable {
     private let scores: ScratchBuffer<Float> // one row of `contextLength` per worker
     private let ropeInvFreq: [Float]
 
-    init(weights: LlamaWeights, pool: WorkerPool, precision: ActivationPrecision, layerLimit: Int? = nil) {
+    init(weights: LlamaWeights, pool: WorkerPool, precision: ActivationPrecision, layerLimit: Int? = nil,
+         outputLimit: Int? = nil) {
         let c = weights.config
         config = c
         self.weights = weights
         self.pool = pool
         self.precision = precision
         activeLayers = min(c.layerCount, layerLimit ?? c.layerCount)
+        outputRows = min(c.vocabSize, outputLimit ?? c.vocabSize)
+        let head = weights.output
+        outputHead = WeightMatrix(name: head.name, type: head.type, rows: outputRows, columns: head.columns, data: head.data)
         x = ScratchBuffer(count: maxBatch * c.dim)
         xb = ScratchBuffer(count: maxBatch * c.dim)
         q = ScratchBuffer(count: maxBatch * c.qDim)
@@ -80,7 +87,7 @@ final class LlamaModel: @unchecked Sendable {
     }
 
     /// Runs `batch` through the model, appending every token's key/value to its cache, and
-    /// writes `vocabSize` logits for each token with `wantsLogits` (in batch order) to `logits`.
+    /// writes `outputRows` logits for each token with `wantsLogits` (in batch order) to `logits`.
     /// Tokens of the same sequence must appear in position order, each cache's next position
     /// being its current `count`.
     func forward(_ batch: [BatchToken], logits: UnsafeMutablePointer<Float>) throws {
@@ -88,7 +95,7 @@ final class LlamaModel: @unchecked Sendable {
         var done = 0, logitRows = 0
         while done < batch.count {
             let slice = Array(batch[done..<min(batch.count, done + maxBatch)])
-            try forwardMicroBatch(slice, logits: logits + logitRows * config.vocabSize)
+            try forwardMicroBatch(slice, logits: logits + logitRows * outputRows)
             logitRows += slice.count(where: \.wantsLogits)
             done += slice.count
         }
@@ -160,7 +167,7 @@ final class LlamaModel: @unchecked Sendable {
         }
         if rows > 0 {
             let outIn = quantizeIfNeeded(xb.pointer, xq, rows: rows)
-            w.output.multiply(xb.pointer, outIn, batch: rows, into: logits, outStride: c.vocabSize, pool: pool)
+            outputHead.multiply(xb.pointer, outIn, batch: rows, into: logits, outStride: outputRows, pool: pool)
         }
     }
 

@@ -44,7 +44,7 @@ struct LLMBench: ParsableCommand {
         var rows: [(String, String)] = []
         func report(_ name: String, _ value: String) {
             rows.append((name, value))
-            print(String(format: "%-34@ %@", name as NSString, value as NSString))
+            writeStdout(String(format: "%-34@ %@\n", name as NSString, value as NSString))
         }
         let filler = "The quick brown fox jumps over the lazy dog while the recommender ranks every item. "
         for threads in [1, 2] {
@@ -96,6 +96,7 @@ struct LLMBench: ParsableCommand {
             }
         }
         report("peak RSS (VmHWM)", peakRSS())
+        FileHandle.standardOutput.synchronizeFile()
         if !noReference { runReference() }
     }
 

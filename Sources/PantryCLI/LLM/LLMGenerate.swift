@@ -80,8 +80,11 @@ struct LLMLogits: ParsableCommand {
     @Option(help: "How many logits to print.")
     var top: Int = 10
 
+    @Flag(help: "Use float activations instead of 8-bit quantised ones (slower, reference).")
+    var float = false
+
     func run() throws {
-        let engine = try model.load()
+        let engine = try LLMEngine(modelPath: model.model, threads: model.threads, precision: float ? .float32 : .int8)
         let logits = try engine.logits(tokens: engine.tokenize(prompt))
         let best = logits.indices.sorted { logits[$0] > logits[$1] }.prefix(top)
         let pairs = best.map { "[\($0), \(logits[$0])]" }

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import Inference
+
+@Suite("Kernels")
+struct KernelTests {
+    /// Every integer kernel variant (single row, four rows, four activation rows) must agree with
+    /// the float kernel applied to the dequantised 8-bit activations.
+    @Test func integerKernelsAgreeWithFloatKernel() throws {
+        let file = try GGUFFile(path: try TestModel.requirePath())
+        let config = try ModelConfig(gguf: file)
+        let weights = try LlamaWeights(file: file, config: config)
+        var rng = SeededGenerator(seed: 42)
+        for m in [weights.layers[0].wq, weights.layers[1].wDown, weights.tokenEmbedding] {
+            let rows = 12, batch = 6, n = m.columns
+            let x = ScratchBuffer<Float>(count: batch * n)
+            for i in 0..<x.count { x[i] = Float(Int(rng.next() % 2001) - 1000) / 300 }
+            let xq = QuantizedActivations(rows: batch, columns: n)
+            xq.quantize(x.pointer, rows: batch)
+            // Dequantised activations: what the integer kernels effectively multiply.
+            let xd = ScratchBuffer<Float>(count: batch * n)
+            for i in 0..<batch * n { xd[i] = Float(xq.qs[i]) * xq.d[i / 32] }
+            for i in 0..<batch * n / 32 {
+                var s: Int32 = 0
+                for j in 0..<32 { s += Int32(xq.qs[i * 32 + j]) }
+                #expect(abs(xq.s[i] - Float(s) * xq.d[i]) <= 1e-4 * max(1, abs(xq.s[i])))
+            }
+            let expected = ScratchBuffer<Float>(count: batch * rows)
+            m.multiplyRows(0..<rows, xd.pointer, nil, batch: batch, into: expected.pointer, outStride: rows)
+            for b in [1, 4, 6] { // single vector, exactly four, four plus remainder
+                let got = ScratchBuffer<Float>(count: batch * rows)
+                m.multiplyRows(0..<rows, x.pointer, xq, batch: b, into: got.pointer, outStride: rows)
+                for i in 0..<b * rows {
+                    #expect(abs(got[i] - expected[i]) <= 1e-3 * max(1, abs(expected[i])), "\(m.name) batch \(b) [\(i)]: \(got[i]) vs \(expected[i])")
+                }
+            }
+            // Rows not divisible by four use the single-row kernel for the tail.
+            let tail = ScratchBuffer<Float>(count: rows)
+            m.multiplyRows(1..<8, x.pointer, xq, batch: 1, into: tail.pointer, outStride: rows)
+            for r in 1..<8 { #expect(abs(tail[r] - expected[r]) <= 1e-3 * max(1, abs(expected[r]))) }
+        }
+    }
+
+    @Test func quantisationRoundTrip() {
+        let q = QuantizedActivations(rows: 1, columns: 64)
+        var x = [Float](repeating: 0, count: 64)
+        for i in 0..<64 { x[i] = sin(Float(i)) * 3 }
+        x[5] = 0; x[40] = -7.5
+        q.quantize(x, rows: 1)
+        for i in 0..<64 {
+            let back = Float(q.qs[i]) * q.d[i / 32]
+            #expect(abs(back - x[i]) <= q.d[i / 32] / 2 + 1e-6)
+        }
+        #expect(q.qs[40] == -127)
+    }
+
+    @Test func workerPoolCoversEveryIndexOnce() {
+        let pool = WorkerPool(threads: 3)
+        defer { pool.shutdown() }
+        for count in [0, 1, 7, 1000] {
+            let hits = ScratchBuffer<Int32>(count: max(1, count))
+            pool.parallelFor(count, grain: 3) { range in
+                for i in range { hits[i] += 1 }
+            }
+            for i in 0..<count { #expect(hits[i] == 1) }
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+@testable import Inference
+
+@Suite("Continuous batching", .serialized)
+struct SchedulerTests {
+    @Test func concurrentRequestsMatchSingleRuns() async throws {
+        let engine = try SmallEngines.make(.int8)
+        let prompts: [[Int]] = [[504, 3575, 282], [19556, 905], [1589, 506, 28, 502], [33, 34]]
+        let lengths = [4, 2, 5, 3]
+        var expected: [[Int]] = []
+        for (p, n) in zip(prompts, lengths) {
+            expected.append(try engine.generate(promptTokens: p, options: GenerationOptions(maxTokens: n, stopAtEOS: false)).tokens)
+        }
+        engine.clearPrefixCache()
+        let scheduler = BatchScheduler(engine: engine)
+        defer { scheduler.shutdown() }
+        let results = try await withThrowingTaskGroup(of: (Int, [Int]).self) { group in
+            for i in prompts.indices {
+                group.addTask {
+                    let r = try await scheduler.generate(promptTokens: prompts[i], options: GenerationOptions(maxTokens: lengths[i], stopAtEOS: false))
+                    return (i, r.tokens)
+                }
+            }
+            var out = [[Int]](repeating: [], count: prompts.count)
+            for try await (i, tokens) in group { out[i] = tokens }
+            return out
+        }
+        #expect(results == expected)
+    }
+
+    @Test func expiredDeadlineFails() async throws {
+        let engine = try SmallEngines.make(.int8)
+        let scheduler = BatchScheduler(engine: engine)
+        defer { scheduler.shutdown() }
+        await #expect(throws: InferenceError.deadlineExceeded) {
+            _ = try await scheduler.generate(promptTokens: [504, 3575], options: GenerationOptions(maxTokens: 50, stopAtEOS: false),
+                                             deadline: .now - .seconds(1))
+        }
+    }
+
+    @Test func fullQueueRejectsWhenConfigured() async throws {
+        let engine = try SmallEngines.make(.int8)
+        var config = BatchScheduler.Configuration()
+        config.maxQueued = 0
+        config.rejectWhenFull = true
+        let scheduler = BatchScheduler(engine: engine, configuration: config)
+        defer { scheduler.shutdown() }
+        await #expect(throws: InferenceError.queueFull) {
+            _ = try await scheduler.generate(promptTokens: [504], options: GenerationOptions(maxTokens: 1))
+        }
+    }
+}
