@@ -88,7 +88,7 @@ let package = Package(
 
         // Benchmarks (run with `make bench`)
         .executableTarget(name: "StoreBenchmarks", dependencies: [
-            "Postgres", "Redis", "Settings",
+            "Postgres", "Redis", "Settings", "Migrator", "FeatureRegistry", "OfflineStore", "DemoData",
         ], path: "Benchmarks/StoreBenchmarks"),
 
         // Tests: real servers started by scripts/test.sh, never mocks.
@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
-        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "TestSupport"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "DevServices", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]

@@ -13,6 +13,9 @@ do {
     if only == nil || only == "copy" {
         try CopyBenchmark(url: postgresURL, directory: dataDirectory, rows: 1_000_000, repetitions: repetitions).run()
     }
+    if only == nil || only == "export" {
+        try ExportBenchmark(serverURL: postgresURL, root: FileManager.default.currentDirectoryPath, directory: dataDirectory).run()
+    }
     if only == nil || only == "redis" {
         try await RedisBenchmark(url: redisURL, requests: 400_000, repetitions: repetitions).run()
     }

@@ -13,7 +13,7 @@ public enum Shell {
     /// miss the exit of a child that daemonises (pg_ctl, redis-server) and hang. Output goes to
     /// a temporary file, not a pipe, because a daemon may inherit the pipe and keep it open.
     @discardableResult
-    static func run(_ arguments: [String], as user: String? = nil) throws -> String {
+    public static func run(_ arguments: [String], as user: String? = nil) throws -> String {
         var command = arguments
         if let user { command = ["/usr/sbin/runuser", "-u", user, "--"] + command }
         let outputPath = NSTemporaryDirectory() + "pantry-shell-\(getpid())-\(UInt64.random(in: 0...UInt64.max)).log"

@@ -12,8 +12,9 @@ public enum EntitySet: Sendable {
 
     public static let defaultTimestampColumn = "event_timestamp"
 
-    /// Loads the rows into the temp table `table` with a `_row` ordinal, checks the columns the
-    /// join needs, and returns the entity set's columns in order.
+    /// Loads the rows into the new unlogged table `table` (other connections of the export
+    /// read it) with a `_row` ordinal, checks the columns the join needs, and returns the
+    /// entity set's columns in order.
     func load(into table: String, keys: [(name: String, type: ValueType)], timestampColumn: String,
               pgvector: Bool, on connection: PostgresConnection) throws -> [String] {
         let columns: [String]
@@ -32,7 +33,7 @@ public enum EntitySet: Sendable {
                 if let key = keys.first(where: { $0.name == name }) { return "\(identifier) \(key.type.postgresType(pgvector: pgvector))" }
                 return "\(identifier) text"
             }
-            try connection.query("CREATE TEMP TABLE \(table) (_row bigserial, \(definitions.joined(separator: ", "))) ON COMMIT DROP",
+            try connection.query("CREATE UNLOGGED TABLE \(table) (_row bigserial, \(definitions.joined(separator: ", ")))",
                                  name: "export: entity table")
             do {
                 try connection.copyIn("COPY \(table) (\(try header.map { try SQLIdentifier($0).quoted }.joined(separator: ", "))) FROM STDIN WITH (FORMAT csv, HEADER true)",
@@ -42,11 +43,11 @@ public enum EntitySet: Sendable {
             }
             columns = header
         case .query(let sql):
-            try connection.query("CREATE TEMP TABLE \(table) ON COMMIT DROP AS SELECT row_number() OVER () AS _row, q.* FROM (\(sql)) q",
+            try connection.query("CREATE UNLOGGED TABLE \(table) AS SELECT row_number() OVER () AS _row, q.* FROM (\(sql)) q",
                                  name: "export: entity query")
             columns = try connection.query("""
-                SELECT attname FROM pg_attribute WHERE attrelid = '\(table)'::regclass AND attnum > 0 AND NOT attisdropped AND attname <> '_row' ORDER BY attnum
-                """, name: "export: entity columns").rows.map { try $0.decode(String.self, at: 0) }
+                SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname <> '_row' ORDER BY attnum
+                """, [table], name: "export: entity columns").rows.map { try $0.decode(String.self, at: 0) }
             for required in keys.map(\.name) + [timestampColumn] where !columns.contains(required) {
                 throw RegistryError("the entity query lacks column \"\(required)\" (columns: \(columns.joined(separator: ", ")))")
             }

@@ -6,7 +6,7 @@ import Postgres
 ///
 /// Rows first go through `COPY` into a typed staging table, so PostgreSQL itself checks every
 /// value (and names the line and column of the first bad one); then, in the same transaction,
-/// the monthly partitions they need are created and the rows are moved into the view's table
+/// the yearly partitions they need are created and the rows are moved into the view's table
 /// in input order (later rows win ties on event and created time).
 public struct Ingestor: Sendable {
     public let table: OfflineTable
@@ -81,10 +81,10 @@ public struct Ingestor: Sendable {
                 }
             }
             let eventColumn = try SQLIdentifier(table.view.eventTimestampColumn).quoted
-            let months = try tx.query("""
-                SELECT DISTINCT to_char(date_trunc('month', \(eventColumn)), 'YYYY-MM-DD') FROM \(staging)
-                """, name: "ingest: months").rows.map { try $0.decode(String.self, at: 0) }
-            try table.ensurePartitions(months: months, on: tx)
+            let years = try tx.query("""
+                SELECT DISTINCT to_char(date_trunc('year', \(eventColumn)), 'YYYY-MM-DD') FROM \(staging)
+                """, name: "ingest: years").rows.map { try $0.decode(String.self, at: 0) }
+            try table.ensurePartitions(years: years, on: tx)
 
             var targets: [String] = [], values: [String] = []
             for column in columns {

@@ -52,6 +52,11 @@ public struct PointInTimeJoin: Sendable {
         self.selections = selections
         self.fullFeatureNames = fullFeatureNames
         self.asOfCreated = asOfCreated
+        // Checked before any work starts, so a clash costs nothing to find out.
+        var seen = Set<String>()
+        for column in featureColumns where !seen.insert(column.name).inserted {
+            throw RegistryError("two output columns are named \"\(column.name)\": use full feature names (view__feature) or rename")
+        }
     }
 
     /// Join keys the entity set must provide, with their types (union over the views).
@@ -74,10 +79,11 @@ public struct PointInTimeJoin: Sendable {
 
     /// The SELECT producing the training set from `entityTable` (columns `_row`, then
     /// `passThrough` in order), one row per entity row, in entity-row order, with `_row` first.
-    public func select(entityTable: String, passThrough: [String], timestampColumn: String, output: Output) throws -> String {
-        var seen = Set(passThrough)
-        for column in featureColumns where !seen.insert(column.name).inserted {
-            throw RegistryError("two output columns are named \"\(column.name)\": use full feature names (view__feature) or rename")
+    /// `filter` restricts the entity rows (e.g. `e._row % 2 = 0` for one of two workers).
+    public func select(entityTable: String, passThrough: [String], timestampColumn: String, output: Output,
+                       filter: String? = nil) throws -> String {
+        for column in featureColumns where passThrough.contains(column.name) {
+            throw RegistryError("feature column \"\(column.name)\" has the name of an entity set column: use full feature names (view__feature) or rename")
         }
         let entityTime = "e.\(try SQLIdentifier(timestampColumn).quoted)"
         var columns = ["e._row"] + (try passThrough.map { "e.\(try SQLIdentifier($0).quoted)" })
@@ -106,6 +112,7 @@ public struct PointInTimeJoin: Sendable {
             }
         }
         return "SELECT \(columns.joined(separator: ", ")) FROM \(entityTable) e\n\(joins.joined(separator: "\n"))"
+            + (filter.map { "\nWHERE \($0)" } ?? "")
     }
 
     /// Embeddings always leave in pgvector's text form `[1,2,3]` (a JSON array in JSON lines),
