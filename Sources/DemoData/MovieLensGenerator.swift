@@ -54,6 +54,9 @@ public struct MovieLensGenerator: Sendable {
             ("entities.csv", "user_id,movie_id,event_timestamp,label"),
         ]
         var paths: [String] = []
+        // (user, movie, time) of some interactions, so half the entity rows ask about pairs
+        // that have history, as a ranking model's training set would.
+        var interactions: [(Int, Int, Int)] = []
         for (name, header) in files {
             let path = "\(directory)/\(name)"
             let writer = try CSVFileWriter(path: path)
@@ -83,7 +86,9 @@ public struct MovieLensGenerator: Sendable {
                 for _ in 0..<sizes.userMovie {
                     let user = sizes.users / 50 + Int(random.next() % UInt64(max(1, sizes.users - sizes.users / 50)))
                     let event = time(&random)
-                    try writer.line("\(user),\(random.next() % UInt64(sizes.movies)),\(iso(event)),\(created(event, &random)),\(Double(1 + random.next() % 10) / 2),\(random.next() % 9_000),\(random.next() % 10 == 0 ? "true" : "false"),\(random.next() % 24)")
+                    let movie = Int(random.next() % UInt64(sizes.movies))
+                    if interactions.count < 100_000 { interactions.append((user, movie, event)) }
+                    try writer.line("\(user),\(movie),\(iso(event)),\(created(event, &random)),\(Double(1 + random.next() % 10) / 2),\(random.next() % 9_000),\(random.next() % 10 == 0 ? "true" : "false"),\(random.next() % 24)")
                 }
             case "global_stats.csv":
                 for index in 0..<sizes.globalStats {
@@ -92,7 +97,12 @@ public struct MovieLensGenerator: Sendable {
                 }
             default:
                 for _ in 0..<sizes.entityRows {
-                    try writer.line("\(random.next() % UInt64(sizes.users)),\(random.next() % UInt64(sizes.movies)),\(iso(time(&random))),\(random.next() % 2)")
+                    if !interactions.isEmpty, random.next() % 2 == 0 {
+                        let (user, movie, event) = interactions[Int(random.next() % UInt64(interactions.count))]
+                        try writer.line("\(user),\(movie),\(iso(event + Int(random.next() % 2_592_000))),\(random.next() % 2)")
+                    } else {
+                        try writer.line("\(random.next() % UInt64(sizes.users)),\(random.next() % UInt64(sizes.movies)),\(iso(time(&random))),\(random.next() % 2)")
+                    }
                 }
             }
             try writer.close()

@@ -10,8 +10,13 @@ import Postgres
 /// in input order (later rows win ties on event and created time).
 public struct Ingestor: Sendable {
     public let table: OfflineTable
+    /// Replace the view's whole history with the input (a backfill), in the same transaction.
+    public let replace: Bool
 
-    public init(table: OfflineTable) { self.table = table }
+    public init(table: OfflineTable, replace: Bool = false) {
+        self.table = table
+        self.replace = replace
+    }
 
     /// The input columns a view accepts: join keys, event time, created time, features.
     var inputColumns: [(name: String, type: ValueType, required: Bool)] {
@@ -64,6 +69,7 @@ public struct Ingestor: Sendable {
                 throw Self.explain(error, source: source)
             }
             let count = try tx.query("SELECT count(*) FROM \(staging)", name: "ingest: count")[0].decode(Int.self, at: 0)
+            if replace { try tx.query("TRUNCATE \(try table.qualifiedName)", name: "ingest: replace") }
             if count == 0 { return 0 }
             if !table.pgvector {
                 for column in columns {

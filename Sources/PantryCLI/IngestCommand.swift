@@ -13,6 +13,7 @@ struct IngestCommand: AsyncParsableCommand {
     @Option(help: "Project (default from settings).") var project: String?
     @Argument(help: "Feature view name.") var view: String
     @Argument(help: "File to load (.csv with a header row, or .jsonl); default: the view's source.") var file: String?
+    @Flag(help: "Replace the view's whole offline history with this file (a backfill), atomically.") var replace = false
 
     func run() async throws {
         let context = try await StoreContext(global)
@@ -22,7 +23,7 @@ struct IngestCommand: AsyncParsableCommand {
             throw ValidationError("no file given and view \(view) has no source")
         }
         let started = Date()
-        let ingestor = Ingestor(table: table)
+        let ingestor = Ingestor(table: table, replace: replace)
         let rows = path.hasSuffix(".jsonl") || path.hasSuffix(".json")
             ? try ingestor.ingestJSONLines(file: path, on: context.connection)
             : try ingestor.ingestCSV(file: path, on: context.connection)
