@@ -73,6 +73,10 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
+        .target(name: "OnlineStore", dependencies: [
+            "Redis", "Postgres", "FeatureRegistry", "OfflineStore",
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "DemoData"),
 
         // Built-in LLM inference engine
@@ -80,7 +84,7 @@ let package = Package(
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "DemoData", "Inference", "COpenBLAS",
+            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "DemoData", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),

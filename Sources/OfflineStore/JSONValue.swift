@@ -35,7 +35,7 @@ public enum JSONValue: Codable, Sendable, Equatable {
     }
 
     /// Short text for error messages.
-    var shown: String {
+    public var shown: String {
         switch self {
         case .null: "null"
         case .bool(let value): "\(value)"

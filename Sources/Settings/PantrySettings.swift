@@ -20,6 +20,14 @@ public struct PantrySettings: Sendable {
         public var commandTimeoutSeconds: Double
     }
 
+    /// The online store's behaviour.
+    public struct Online: Sendable {
+        /// Versions kept per (entity, view), for reads as of a past time.
+        public var historyDepth: Int
+        /// How long a value past its view's TTL stays readable (as OUTSIDE_MAX_AGE).
+        public var staleRetentionSeconds: Int
+    }
+
     /// The throwaway local servers of `pantry dev up`.
     public struct Services: Sendable {
         /// Where data folders, logs and pid files go (git-ignored).
@@ -36,6 +44,7 @@ public struct PantrySettings: Sendable {
     public var project: String
     public var postgres: Postgres
     public var redis: Redis
+    public var online: Online
     public var services: Services
     public var migrationsDirectory: String
     /// Folder of feature definition files (`*.yaml`).
@@ -94,6 +103,9 @@ public struct PantrySettings: Sendable {
             poolSize: config.int(forKey: "redis.pool_size", default: 8),
             connectTimeoutSeconds: config.double(forKey: "redis.connect_timeout_seconds", default: 2),
             commandTimeoutSeconds: config.double(forKey: "redis.command_timeout_seconds", default: 5))
+        online = Online(
+            historyDepth: config.int(forKey: "online.history_depth", default: 4),
+            staleRetentionSeconds: config.int(forKey: "online.stale_retention_seconds", default: 86_400))
         migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
         featuresDirectory = Self.absolute(config.string(forKey: "features_directory", default: "Config/features"), root: root)
         logLevel = config.string(forKey: "log_level", default: "info")

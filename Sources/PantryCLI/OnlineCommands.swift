@@ -1,0 +1,127 @@
+import ArgumentParser
+import FeatureRegistry
+import Foundation
+import OfflineStore
+import OnlineStore
+import Postgres
+import Redis
+
+extension StoreContext {
+    func onlineStore(_ repository: FeatureRepository) throws -> RedisOnlineStore {
+        RedisOnlineStore(pool: RedisPool(configuration: try settings.redisConfiguration()), repository: repository,
+                         historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds)
+    }
+
+    func views(_ names: [String], in repository: FeatureRepository) throws -> [FeatureView] {
+        if names.isEmpty { return repository.views }
+        return try names.map { name in
+            guard let view = repository.view(named: name) else {
+                throw ValidationError("unknown feature view \"\(name)\" (views: \(repository.views.map(\.name).joined(separator: ", ")))")
+            }
+            return view
+        }
+    }
+}
+
+/// `pantry materialize --start T --end T [--views a,b]`.
+struct MaterializeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "materialize", abstract: "Copy the latest offline rows with start <= event time < end into the online store.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Project (default from settings).") var project: String?
+    @Option(help: "Window start (RFC 3339); default: no lower bound.") var start: String?
+    @Option(help: "Window end (RFC 3339, exclusive); default: now.") var end: String?
+    @Option(help: "Views, comma-separated (default: all).") var views: String?
+
+    func run() async throws {
+        let context = try await StoreContext(global)
+        defer { context.connection.close() }
+        let repository = try context.registry(project: project)
+        let startDate = try start.map(parseTime)
+        let endDate = try end.map(parseTime) ?? Date()
+        let store = try context.onlineStore(repository)
+        let redis = RedisConnection(configuration: try context.settings.redisConfiguration())
+        defer { redis.close() }
+        for view in try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository) {
+            let bar = ProgressBar("materializing \(view.name)")
+            let summary = try Materializer(repository: repository, store: store).materialize(
+                view: view, start: startDate, end: endDate, postgres: context.connection, redis: redis) { bar.update($0, of: $0) }
+            bar.finish()
+            report(summary)
+        }
+    }
+}
+
+/// `pantry materialize-incremental [--views a,b]`.
+struct MaterializeIncrementalCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "materialize-incremental",
+        abstract: "Copy everything ingested since the last incremental run (late rows included) into the online store.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Project (default from settings).") var project: String?
+    @Option(help: "Views, comma-separated (default: all).") var views: String?
+
+    func run() async throws {
+        let context = try await StoreContext(global)
+        defer { context.connection.close() }
+        let repository = try context.registry(project: project)
+        let store = try context.onlineStore(repository)
+        let redis = RedisConnection(configuration: try context.settings.redisConfiguration())
+        defer { redis.close() }
+        for view in try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository) {
+            let bar = ProgressBar("materializing \(view.name)")
+            let summary = try Materializer(repository: repository, store: store).materializeIncremental(
+                view: view, postgres: context.connection, redis: redis) { bar.update($0, of: $0) }
+            bar.finish()
+            report(summary)
+        }
+    }
+}
+
+func report(_ summary: Materializer.Summary) {
+    print("\(summary.view): \(summary.rowsRead) latest rows read, \(summary.written.current) current, \(summary.written.history) history, \(summary.written.dropped) too old, \(String(format: "%.2f", summary.seconds)) s")
+}
+
+func parseTime(_ text: String) throws -> Date {
+    guard let date = PostgresTimestamp.parse(text) else {
+        throw ValidationError("\"\(text)\" is not a time: expected RFC 3339, e.g. 2025-06-01T00:00:00Z")
+    }
+    return date
+}
+
+/// `pantry get --entities '{"user_id": [1, 2]}' --features user_stats:rating_mean`: an online lookup.
+struct GetCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get", abstract: "Read online features for entity rows and print them as JSON.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Project (default from settings).") var project: String?
+    @Option(help: "Entity rows as JSON, column-major: {\"user_id\": [1, 2]}.") var entities: String
+    @Option(help: "Feature service.") var service: String?
+    @Option(help: "Features as view or view:feature, comma-separated.") var features: String?
+    @Option(help: "Read as of this time (RFC 3339), within the kept history.") var asOf: String?
+    @Flag(help: "Name feature columns view__feature.") var fullFeatureNames = false
+
+    func run() async throws {
+        let context = try await StoreContext(global)
+        defer { context.connection.close() }
+        let repository = try context.registry(project: project)
+        guard case .object(let columns)? = try? JSONDecoder().decode(JSONValue.self, from: Data(entities.utf8)) else {
+            throw ValidationError("--entities must be a JSON object of columns, e.g. {\"user_id\": [1, 2]}")
+        }
+        var entityColumns: [String: [JSONValue]] = [:]
+        for (name, value) in columns {
+            guard case .array(let values) = value else { throw ValidationError("entity column \(name) must be a JSON array") }
+            entityColumns[name] = values
+        }
+        let service = OnlineFeatureService(store: try context.onlineStore(repository), repository: repository)
+        let response = try await service.read(.init(
+            entities: entityColumns, references: try ExportCommand.references(service: self.service, features: features, repository: repository),
+            fullFeatureNames: fullFeatureNames, asOf: try asOf.map(parseTime)))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        print(String(decoding: try encoder.encode(FeastResponse(response)), as: UTF8.self))
+    }
+}
