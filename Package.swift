@@ -101,6 +101,7 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
         .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "DevServices", "TestSupport"]),
+        .testTarget(name: "OnlineStoreTests", dependencies: ["OnlineStore", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]

@@ -58,8 +58,9 @@ public struct OnlineFeatureService: Sendable {
             throw RequestError("\(error)")
         }
         let rowCount = request.entities.values.first?.count ?? 0
-        for (name, values) in request.entities where values.count != rowCount {
-            throw RequestError("entity column \"\(name)\" has \(values.count) values, other columns have \(rowCount)")
+        if request.entities.values.contains(where: { $0.count != rowCount }) {
+            let lengths = request.entities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.count)" }.joined(separator: ", ")
+            throw RequestError("entity columns have different lengths: \(lengths)")
         }
         // Join key values as text, checked against the entity types.
         var keyText: [String: [String?]] = [:]

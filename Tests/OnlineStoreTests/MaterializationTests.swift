@@ -1,0 +1,117 @@
+import DevServices
+import FeatureRegistry
+import Foundation
+import OfflineStore
+import OnlineStore
+import Postgres
+import Redis
+import Testing
+import TestSupport
+
+@Suite("Materialization", .serialized)
+struct MaterializationTests {
+    /// Offline history for `count` users with several versions each, some late and tied.
+    static func seed(_ repository: FeatureRepository, users: Int, on connection: PostgresConnection) throws {
+        try RegistryStore().apply(repository, allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
+        let table = OfflineTable(project: repository.project, view: repository.view(named: "stats")!, repository: repository,
+                                 pgvector: try OfflineTable.hasPgvector(connection))
+        var records: [[String: JSONValue]] = []
+        for user in 0..<users {
+            for version in 0..<4 {
+                records.append(["user_id": .integer(Int64(user)), "ts": .integer(Int64(1_735_689_600 + (version / 2) * 3_600)),
+                                "created": .integer(Int64(1_735_689_600 + version * 60)), "score": .number(Double(user * 10 + version)),
+                                "tags": .array([.string("v\(version)")]), "emb": .array([.integer(Int64(version)), .number(0.5), .integer(-1)])])
+            }
+        }
+        _ = try Ingestor(table: table).push(records.shuffled(), on: connection)
+    }
+
+    /// The expected online value of each user: version 3 (latest event, then largest created).
+    static func check(_ store: RedisOnlineStore, users: Int) async throws {
+        let cells = (0..<users).map { OnlineCell(view: "stats", keys: [String($0)]) }
+        let results = try await store.read(cells)
+        for (user, result) in results.enumerated() {
+            let head = try #require(result?.versions.first, "user \(user) missing online")
+            #expect(head.values[0] == .double(Double(user * 10 + 3)))
+            #expect(head.values[1] == .list([.string("v3")]))
+            #expect(head.values[3] == .vector([3, 0.5, -1]))
+        }
+    }
+
+    static func snapshot(_ redis: RedisConnection, project: String) throws -> [String: [RedisReply]] {
+        var state: [String: [RedisReply]] = [:]
+        var cursor = "0"
+        repeat {
+            let reply = try redis.send(RedisCommand("SCAN", cursor, "MATCH", "pantry:{\(project):*", "COUNT", 1000)).checked()
+            cursor = reply.array?[0].string ?? "0"
+            for key in reply.array?[1].array ?? [] {
+                state[key.string!] = try redis.send(RedisCommand("HGETALL", key.string!)).checked().array
+            }
+        } while cursor != "0"
+        return state
+    }
+
+    @Test("materializing twice gives the same state; incremental picks up late rows and nothing else")
+    func idempotentAndIncremental() async throws {
+        try await OnlineFixture.withDatabase { connection in
+            let repository = OnlineFixture.repository(project: OnlineFixture.project())
+            try Self.seed(repository, users: 300, on: connection)
+            let store = try OnlineFixture.store(repository)
+            defer { store.pool.close() }
+            let redis = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
+            defer { redis.close() }
+            let materializer = Materializer(repository: repository, store: store)
+            let view = repository.view(named: "stats")!
+            let first = try materializer.materialize(view: view, start: nil, end: Date(), postgres: connection, redis: redis)
+            #expect(first.rowsRead == 300 && first.written.current == 300)
+            let before = try Self.snapshot(redis, project: repository.project)
+            _ = try materializer.materialize(view: view, start: nil, end: Date(), postgres: connection, redis: redis)
+            #expect(try Self.snapshot(redis, project: repository.project) == before)
+            try await Self.check(store, users: 300)
+
+            #expect(try materializer.materializeIncremental(view: view, postgres: connection, redis: redis).rowsRead == 300)
+            #expect(try materializer.materializeIncremental(view: view, postgres: connection, redis: redis).rowsRead == 0)
+            // A late row with an event time inside the already-materialized window.
+            let table = OfflineTable(project: repository.project, view: view, repository: repository, pgvector: try OfflineTable.hasPgvector(connection))
+            _ = try Ingestor(table: table).push([["user_id": .integer(5), "ts": .integer(1_735_693_200), "created": .integer(1_735_700_000), "score": .number(-1)]], on: connection)
+            let late = try materializer.materializeIncremental(view: view, postgres: connection, redis: redis)
+            #expect(late.rowsRead == 1 && late.written.current == 1)
+            #expect(try await store.read([OnlineCell(view: "stats", keys: ["5"])])[0]?.versions.first?.values[0] == .double(-1))
+            let runs = try connection.query("SELECT count(*) FILTER (WHERE status = 'succeeded') FROM pantry.materialization_runs")[0].decode(Int.self, at: 0)
+            #expect(runs == 5)
+        }
+    }
+
+    @Test("Redis killed in the middle of a materialization: the rerun completes it correctly")
+    func redisKilledMidway() async throws {
+        try await OnlineFixture.withDatabase { connection in
+            let repository = OnlineFixture.repository(project: OnlineFixture.project())
+            let users = 20_000
+            try Self.seed(repository, users: users, on: connection)
+            let directory = NSTemporaryDirectory() + "pantry-redis-materialize-\(UUID().uuidString)"
+            let server = LocalRedis(port: TestServers.freePort(), password: "secret", servicesDirectory: directory)
+            try server.start()
+            defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
+            let store = try OnlineFixture.store(repository, url: server.url)
+            defer { store.pool.close() }
+            let redis = RedisConnection(configuration: try RedisConfiguration(url: server.url))
+            defer { redis.close() }
+            let view = repository.view(named: "stats")!
+            let pid = try #require(server.pid)
+            var killed = false
+            #expect(throws: (any Error).self) {
+                _ = try Materializer(repository: repository, store: store).materializeIncremental(view: view, postgres: connection, redis: redis) { rows in
+                    if rows >= 5_000 && !killed { kill(pid, SIGKILL); killed = true }
+                }
+            }
+            #expect(killed)
+            let failed = try connection.query("SELECT status, error FROM pantry.materialization_runs ORDER BY id DESC LIMIT 1")[0]
+            #expect(try failed.decode(String.self, at: 0) == "failed")
+            // The watermark did not move, so the rerun does everything again.
+            try server.start()
+            let rerun = try Materializer(repository: repository, store: store).materializeIncremental(view: view, postgres: connection, redis: redis)
+            #expect(rerun.rowsRead == users)
+            try await Self.check(store, users: users)
+        }
+    }
+}
