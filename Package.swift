@@ -26,6 +26,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.8.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
@@ -79,15 +83,27 @@ let package = Package(
         ]),
         .target(name: "DemoData"),
 
+        // HTTP server: online features, push, registry, health, metrics
+        .target(name: "FeatureServer", dependencies: [
+            "OnlineStore", "OfflineStore", "FeatureRegistry", "Postgres", "Redis",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ], resources: [.copy("openapi.yaml")]),
+
         // Built-in LLM inference engine
         .target(name: "Inference"),
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "DemoData", "Inference", "COpenBLAS",
+            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "FeatureServer", "DemoData", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "Yams", package: "Yams"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
         ]),
 
         // Benchmarks (run with `make bench`)

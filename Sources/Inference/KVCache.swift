@@ -66,6 +66,21 @@ public final class KVCache: @unchecked Sendable {
         return chunk.pointer + ((layer * 2 + which) * KVCache.chunkSize + inChunk) * kvDim
     }
 
+    /// The longest run of positions starting at `pos` whose keys (and values) are contiguous
+    /// in memory (stride `kvDim`), for attention loops that must not look up every position.
+    @inline(__always)
+    func run(_ layer: Int, from pos: Int) -> (keys: UnsafeMutablePointer<Float>, values: UnsafeMutablePointer<Float>, count: Int) {
+        if pos < parentLength {
+            let r = parent!.run(layer, from: pos)
+            return (r.keys, r.values, min(r.count, parentLength - pos))
+        }
+        let p = pos - parentLength
+        let chunk = chunks[p / KVCache.chunkSize].pointer
+        let inChunk = p % KVCache.chunkSize
+        let keys = chunk + (layer * 2 * KVCache.chunkSize + inChunk) * kvDim
+        return (keys, keys + KVCache.chunkSize * kvDim, KVCache.chunkSize - inChunk)
+    }
+
     /// Key vector (all KV heads) of `layer` at `pos`.
     @inline(__always) func key(_ layer: Int, _ pos: Int) -> UnsafeMutablePointer<Float> { slot(layer, pos, 0) }
     /// Value vector (all KV heads) of `layer` at `pos`.

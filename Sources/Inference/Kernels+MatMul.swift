@@ -19,6 +19,24 @@ extension WeightMatrix {
         }
     }
 
+    /// Several products of the same activations (q/k/v, gate/up) in one parallel job: one pool
+    /// synchronisation instead of one per matrix, and no idle tail per matrix.
+    static func multiply(_ products: [(matrix: WeightMatrix, out: UnsafeMutablePointer<Float>, outStride: Int)],
+                         _ x: UnsafePointer<Float>, _ xq: QuantizedActivations?, batch: Int, pool: WorkerPool) {
+        let rowsPerChunk = batch == 1 ? 16 : 8
+        let chunkCounts = products.map { ($0.matrix.rows + rowsPerChunk - 1) / rowsPerChunk }
+        pool.parallelFor(chunkCounts.reduce(0, +)) { range in
+            for chunk in range {
+                var p = 0, c = chunk
+                while c >= chunkCounts[p] { c -= chunkCounts[p]; p += 1 }
+                let m = products[p].matrix
+                let r0 = c * rowsPerChunk
+                m.multiplyRows(r0..<min(m.rows, r0 + rowsPerChunk), x, xq, batch: batch,
+                               into: products[p].out, outStride: products[p].outStride)
+            }
+        }
+    }
+
     /// Single-threaded product for a range of output rows (also used by tests).
     func multiplyRows(_ rowRange: Range<Int>, _ x: UnsafePointer<Float>, _ xq: QuantizedActivations?,
                       batch: Int, into out: UnsafeMutablePointer<Float>, outStride: Int) {
@@ -29,7 +47,10 @@ extension WeightMatrix {
         while b0 < batch {
             let b1 = min(batch, b0 + tile)
             var r = rowRange.lowerBound
-            if let xq, usesInt8Activations {
+            if let xq, usesInt8Activations,
+               multiplyRowsVNNI(rowRange, xq, acts: b0..<b1, into: out, outStride: outStride) {
+                // Done by the VNNI kernels.
+            } else if let xq, usesInt8Activations {
                 let qs = UnsafePointer(xq.qs.pointer), ds = UnsafePointer(xq.d.pointer), ss = UnsafePointer(xq.s.pointer)
                 // Batches: one row against four activation rows at a time.
                 if b1 - b0 >= 4 && (type == .q4_1 || type == .q8_0) {

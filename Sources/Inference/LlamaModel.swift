@@ -125,9 +125,8 @@ final class LlamaModel: @unchecked Sendable {
             // Attention block: pre-norm, then the q/k/v projections.
             for b in 0..<n { rmsNorm(x.pointer + b * dim, weight: layer.attnNorm, into: xb.pointer + b * dim) }
             let xbq = quantizeIfNeeded(xb.pointer, xq, rows: n)
-            layer.wq.multiply(xb.pointer, xbq, batch: n, into: q.pointer, outStride: qDim, pool: pool)
-            layer.wk.multiply(xb.pointer, xbq, batch: n, into: k.pointer, outStride: kvDim, pool: pool)
-            layer.wv.multiply(xb.pointer, xbq, batch: n, into: v.pointer, outStride: kvDim, pool: pool)
+            WeightMatrix.multiply([(layer.wq, q.pointer, qDim), (layer.wk, k.pointer, kvDim), (layer.wv, v.pointer, kvDim)],
+                                  xb.pointer, xbq, batch: n, pool: pool)
 
             // RoPE on q and k, then store k and v in each token's cache slot.
             for (b, t) in batch.enumerated() {
@@ -148,8 +147,8 @@ final class LlamaModel: @unchecked Sendable {
             // SwiGLU feed-forward block.
             for b in 0..<n { rmsNorm(x.pointer + b * dim, weight: layer.ffnNorm, into: xb.pointer + b * dim) }
             let ffnIn = quantizeIfNeeded(xb.pointer, xq, rows: n)
-            layer.wGate.multiply(xb.pointer, ffnIn, batch: n, into: hb.pointer, outStride: ffn, pool: pool)
-            layer.wUp.multiply(xb.pointer, ffnIn, batch: n, into: hb2.pointer, outStride: ffn, pool: pool)
+            WeightMatrix.multiply([(layer.wGate, hb.pointer, ffn), (layer.wUp, hb2.pointer, ffn)],
+                                  xb.pointer, ffnIn, batch: n, pool: pool)
             for i in 0..<n * ffn {
                 let g = hb.pointer[i]
                 hb.pointer[i] = g / (1 + exp(-g)) * hb2.pointer[i]
@@ -199,7 +198,7 @@ final class LlamaModel: @unchecked Sendable {
     private func attention(_ batch: [BatchToken], layer l: Int) {
         let c = config, hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
-        let qp = q.pointer, attp = att.pointer, scoreBase = scores.pointer, ctx = c.contextLength
+        let qp = q.pointer, attp = att.pointer, scoreBase = scores.pointer, ctx = c.contextLength, kvDim = c.kvDim
         let workers = pool.threadCount
         let items = batch.count * heads
         let next = Atomic<Int>(0)
@@ -213,24 +212,46 @@ final class LlamaModel: @unchecked Sendable {
                 let t = batch[b]
                 let qh = qp + b * c.qDim + h * hd
                 let kvOffset = (h / group) * hd
+                let length = t.position + 1
+                // Scores, walking the cache in contiguous runs (no per-position lookups).
                 var maxScore = -Float.infinity
-                for p in 0...t.position {
-                    let kh = t.cache.key(l, p) + kvOffset
-                    let s = Kernels.dotF32(qh, kh, count: hd) * scale
-                    sc[p] = s
-                    maxScore = max(maxScore, s)
+                var p = 0
+                while p < length {
+                    let r = t.cache.run(l, from: p)
+                    let count = min(r.count, length - p)
+                    for i in 0..<count {
+                        let s = Kernels.dotF32(qh, r.keys + i * kvDim + kvOffset, count: hd) * scale
+                        sc[p + i] = s
+                        maxScore = max(maxScore, s)
+                    }
+                    p += count
                 }
-                var sum: Float = 0
-                for p in 0...t.position {
-                    let e = exp(sc[p] - maxScore)
-                    sc[p] = e
-                    sum += e
-                }
+                let inv = 1 / Kernels.expShifted(sc, count: length, shift: maxScore)
+                for i in 0..<length { sc[i] *= inv }
                 let out = attp + b * c.qDim + h * hd
-                out.initialize(repeating: 0, count: hd)
-                let inv = 1 / sum
-                for p in 0...t.position {
-                    Kernels.axpy(sc[p] * inv, t.cache.value(l, p) + kvOffset, into: out, count: hd)
+                if hd == 64 {
+                    var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0
+                    p = 0
+                    while p < length {
+                        let r = t.cache.run(l, from: p)
+                        let count = min(r.count, length - p)
+                        Kernels.weightedSum64(sc + p, r.values + kvOffset, stride: kvDim, count: count, into: &a0, &a1, &a2, &a3)
+                        p += count
+                    }
+                    let o = UnsafeMutableRawPointer(out)
+                    o.storeBytes(of: a0, as: SIMD16<Float>.self)
+                    o.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
+                    o.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self)
+                    o.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
+                } else {
+                    out.initialize(repeating: 0, count: hd)
+                    p = 0
+                    while p < length {
+                        let r = t.cache.run(l, from: p)
+                        let count = min(r.count, length - p)
+                        for i in 0..<count { Kernels.axpy(sc[p + i], r.values + i * kvDim + kvOffset, into: out, count: hd) }
+                        p += count
+                    }
                 }
             }
         }

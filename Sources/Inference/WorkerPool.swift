@@ -3,16 +3,21 @@ import Synchronization
 
 /// A small persistent pool of worker threads for data-parallel kernels.
 ///
-/// `run` hands one closure to every worker and to the calling thread and returns when all are
-/// done. Workers spin briefly on an atomic generation counter before parking on a condition
-/// variable, so back-to-back kernels (hundreds per token) pay no thread wake-up cost, while an
-/// idle engine does not burn CPU. Calls are serialised: one kernel runs at a time.
+/// `run` opens a job, runs it on the calling thread and on every worker that joins while it is
+/// open, then closes it and waits only for workers already inside. Work is shared dynamically
+/// (callers hand out chunks from an atomic counter), so a worker that is descheduled — the
+/// machine is often busy — delays nothing: the caller simply does its share. Workers spin briefly
+/// on an atomic generation counter before parking on a condition variable, so back-to-back
+/// kernels (hundreds per token) pay no thread wake-up cost, while an idle engine does not burn
+/// CPU. Calls are serialised: one kernel runs at a time.
 public final class WorkerPool: @unchecked Sendable {
     /// Total participants, including the calling thread.
     public let threadCount: Int
 
+    /// Odd while a job is open, even otherwise; +2 per job.
     private let generation = Atomic<Int>(0)
-    private let remaining = Atomic<Int>(0)
+    /// Workers currently between joining a job and leaving it.
+    private let inFlight = Atomic<Int>(0)
     private let sleepers = Atomic<Int>(0)
     private let stopping = Atomic<Bool>(false)
     private let condition = NSCondition()
@@ -40,43 +45,57 @@ public final class WorkerPool: @unchecked Sendable {
     /// Stops the worker threads (they exit after finishing the current job). Idempotent.
     public func shutdown() {
         if stopping.exchange(true, ordering: .sequentiallyConsistent) { return }
-        generation.add(1, ordering: .sequentiallyConsistent)
+        generation.add(2, ordering: .sequentiallyConsistent)
         condition.lock()
         condition.broadcast()
         condition.unlock()
     }
 
-    /// Runs `body(worker)` once on every participant (`worker` in `0..<threadCount`).
+    /// Runs `body(worker)` on the calling thread (`worker` 0) and on each worker thread that joins
+    /// before the caller's own call returns (distinct `worker` in `1..<threadCount`). Bodies must
+    /// share work dynamically; a worker may not run at all.
     public func run(_ body: (Int) -> Void) {
         if threadCount == 1 { body(0); return }
         callLock.lock()
         defer { callLock.unlock() }
         withoutActuallyEscaping(body) { escaping in
             job = escaping
-            remaining.store(threadCount - 1, ordering: .relaxed)
-            generation.add(1, ordering: .sequentiallyConsistent)
+            generation.add(1, ordering: .sequentiallyConsistent) // open
             if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
                 condition.lock()
                 condition.broadcast()
                 condition.unlock()
             }
             escaping(0)
-            while remaining.load(ordering: .acquiring) > 0 {}
+            // Close, then wait for workers that joined. A worker joins by incrementing
+            // `inFlight` and then re-checking the generation (both sequentially consistent), so
+            // it either is counted here or sees the job closed and never touches `job`.
+            generation.add(1, ordering: .sequentiallyConsistent)
+            while inFlight.load(ordering: .acquiring) > 0 {}
             job = nil
         }
     }
 
     /// Splits `0..<count` into contiguous chunks of `grain` items handed out dynamically.
+    ///
+    /// Even-numbered participants take chunks from the front, odd ones from the back, so with two
+    /// threads each streams through one contiguous half of the data (long sequential runs for the
+    /// hardware prefetcher) until they meet, wherever that is. Both counters live in one atomic
+    /// word: a claim is valid while front + back claims so far stay below the chunk count.
     public func parallelFor(_ count: Int, grain: Int = 1, _ body: (Range<Int>) -> Void) {
         if count <= 0 { return }
         let grain = max(1, grain)
         if threadCount == 1 || count <= grain { body(0..<count); return }
-        let next = Atomic<Int>(0)
-        run { _ in
+        let chunks = (count + grain - 1) / grain
+        let claims = Atomic<Int>(0)
+        run { worker in
+            let fromBack = worker & 1 == 1
             while true {
-                let start = next.add(grain, ordering: .relaxed).oldValue
-                if start >= count { break }
-                body(start..<min(count, start + grain))
+                let old = claims.add(fromBack ? 1 << 32 : 1, ordering: .relaxed).oldValue
+                let front = old & 0xFFFF_FFFF, back = old >> 32
+                if front + back >= chunks { break }
+                let chunk = fromBack ? chunks - 1 - back : front
+                body(chunk * grain..<min(count, (chunk + 1) * grain))
             }
         }
     }
@@ -104,8 +123,11 @@ public final class WorkerPool: @unchecked Sendable {
             }
             seen = current
             if stopping.load(ordering: .acquiring) { return }
-            job?(index)
-            remaining.subtract(1, ordering: .releasing)
+            if current & 1 == 1 {
+                inFlight.add(1, ordering: .sequentiallyConsistent)
+                if generation.load(ordering: .sequentiallyConsistent) == current { job?(index) }
+                inFlight.subtract(1, ordering: .releasing)
+            }
         }
     }
 }

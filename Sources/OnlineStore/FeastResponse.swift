@@ -5,6 +5,7 @@ import OfflineStore
 public struct FeastResponse: Encodable, Sendable {
     public struct Metadata: Encodable, Sendable {
         public let feature_names: [String]
+        public init(feature_names: [String]) { self.feature_names = feature_names }
     }
 
     public struct Result: Encodable, Sendable {

@@ -45,6 +45,18 @@ public struct PantrySettings: Sendable {
     public var postgres: Postgres
     public var redis: Redis
     public var online: Online
+    public var server: Server
+
+    /// `pantry serve`.
+    public struct Server: Sendable {
+        public var host: String
+        public var port: Int
+        /// Bearer token for writes (push); empty = writes need no token.
+        public var token: String
+        public var maxBodyBytes: Int
+        public var maxBatchRows: Int
+        public var registryRefreshSeconds: Double
+    }
     public var services: Services
     public var migrationsDirectory: String
     /// Folder of feature definition files (`*.yaml`).
@@ -106,6 +118,13 @@ public struct PantrySettings: Sendable {
         online = Online(
             historyDepth: config.int(forKey: "online.history_depth", default: 4),
             staleRetentionSeconds: config.int(forKey: "online.stale_retention_seconds", default: 86_400))
+        server = Server(
+            host: config.string(forKey: "server.host", default: "127.0.0.1"),
+            port: config.int(forKey: "server.port", default: 6566),
+            token: config.string(forKey: "server.token", default: ""),
+            maxBodyBytes: config.int(forKey: "server.max_body_bytes", default: 4 << 20),
+            maxBatchRows: config.int(forKey: "server.max_batch_rows", default: 10_000),
+            registryRefreshSeconds: config.double(forKey: "server.registry_refresh_seconds", default: 10))
         migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
         featuresDirectory = Self.absolute(config.string(forKey: "features_directory", default: "Config/features"), root: root)
         logLevel = config.string(forKey: "log_level", default: "info")

@@ -1,0 +1,228 @@
+import FeatureRegistry
+import Foundation
+import Hummingbird
+import OfflineStore
+import OnlineStore
+import Postgres
+import Redis
+
+/// The HTTP API (see `openapi.yaml`, served at `/openapi.yaml`).
+extension FeatureServer {
+    /// `POST /v1/features/online` and Feast's `POST /get-online-features`.
+    struct OnlineRequestBody: Decodable {
+        let entities: [String: [JSONValue]]
+        let features: [String]?
+        let feature_service: String?
+        let full_feature_names: Bool?
+        let as_of: String?
+    }
+
+    /// `POST /v1/push` (row-major `rows`) and Feast's `POST /push` (column-major `df`).
+    struct PushBody: Decodable {
+        let view: String?
+        let push_source_name: String?
+        let rows: [[String: JSONValue]]?
+        let df: [String: [JSONValue]]?
+        let to: String?
+    }
+
+    struct PushResult: Encodable {
+        let view: String
+        let offline_rows: Int
+        let online: OnlineCounts?
+        struct OnlineCounts: Encodable { let current: Int, history: Int, dropped: Int }
+    }
+
+    func addRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/v1/features/online") { request, _ in
+            var request = request
+            return try await instrumented("/v1/features/online") {
+                try json(PantryResponse(try await onlineFeatures(&request)))
+            }
+        }
+        router.post("/get-online-features") { request, _ in
+            var request = request
+            return try await instrumented("/get-online-features") {
+                try json(FeastResponse(try await onlineFeatures(&request), feastStatuses: true))
+            }
+        }
+        router.post("/v1/push") { request, _ in
+            var request = request
+            return try await instrumented("/v1/push") { try await push(&request) }
+        }
+        router.post("/push") { request, _ in
+            var request = request
+            return try await instrumented("/push") { try await push(&request) }
+        }
+        router.get("/v1/registry/entities") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.entities) } }
+        router.get("/v1/registry/feature-views") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.views) } }
+        router.get("/v1/registry/feature-services") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.services) } }
+        router.get("/v1/registry/feature-views/{name}") { _, context in
+            try await instrumented("/v1/registry") {
+                let name = try context.parameters.require("name")
+                guard let view = registry.repository.view(named: name) else {
+                    throw HTTPError(.notFound, message: "no feature view named \"\(name)\"")
+                }
+                return try json(view)
+            }
+        }
+        router.get("/health") { _, _ in try await health() }
+        router.get("/metrics") { _, _ in
+            ServerMetrics.registryAge.record(registry.ageSeconds)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml"), let data = try? Data(contentsOf: url) else {
+                throw HTTPError(.notFound)
+            }
+            return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        }
+    }
+
+    func onlineFeatures(_ request: inout Request) async throws -> OnlineFeatureService.Response {
+        let body = try await decode(OnlineRequestBody.self, from: &request)
+        let repository = registry.repository
+        let references: [FeatureReference]
+        switch (body.features, body.feature_service) {
+        case (let features?, nil):
+            references = try features.map { text in
+                guard let reference = FeatureReference(parsing: text) else {
+                    throw HTTPError(.badRequest, message: "bad feature reference \"\(text)\": expected \"view:feature\" or \"view\"")
+                }
+                return reference
+            }
+        case (nil, let name?):
+            guard let service = repository.service(named: name) else {
+                throw HTTPError(.badRequest, message: "unknown feature service \"\(name)\" (services: \(repository.services.map(\.name).joined(separator: ", ")))")
+            }
+            references = service.features
+        default:
+            throw HTTPError(.badRequest, message: "give exactly one of \"features\" or \"feature_service\"")
+        }
+        let rows = body.entities.values.first?.count ?? 0
+        guard rows <= configuration.maxBatchRows else {
+            throw HTTPError(.badRequest, message: "\(rows) entity rows in one request; the limit is \(configuration.maxBatchRows)")
+        }
+        let asOf = try body.as_of.map { text -> Date in
+            guard let date = PostgresTimestamp.parse(text) else {
+                throw HTTPError(.badRequest, message: "as_of \"\(text)\" is not a time: expected RFC 3339, e.g. 2025-06-01T00:00:00Z")
+            }
+            return date
+        }
+        ServerMetrics.onlineRows.increment(by: rows)
+        return try await OnlineFeatureService(store: RedisOnlineStore(pool: redis, repository: repository, historyDepth: historyDepth,
+                                                                      staleRetentionSeconds: staleRetentionSeconds),
+                                              repository: repository)
+            .read(.init(entities: body.entities, references: references, fullFeatureNames: body.full_feature_names ?? false, asOf: asOf))
+    }
+
+    func push(_ request: inout Request) async throws -> Response {
+        if let token = configuration.writeToken {
+            guard request.headers[.authorization] == "Bearer \(token)" else {
+                throw HTTPError(.unauthorized, message: "writes need the header Authorization: Bearer <token>")
+            }
+        }
+        let body = try await decode(PushBody.self, from: &request)
+        guard let name = body.view ?? body.push_source_name else {
+            throw HTTPError(.badRequest, message: "missing \"view\" (or Feast's \"push_source_name\")")
+        }
+        let repository = registry.repository
+        guard let view = repository.view(named: name) else {
+            throw HTTPError(.badRequest, message: "unknown feature view \"\(name)\" (views: \(repository.views.map(\.name).joined(separator: ", ")))")
+        }
+        let records = try Self.records(rows: body.rows, columns: body.df)
+        guard records.count <= configuration.maxBatchRows else {
+            throw HTTPError(.badRequest, message: "\(records.count) rows in one push; the limit is \(configuration.maxBatchRows)")
+        }
+        let destination = body.to ?? "online_and_offline"
+        guard ["online", "offline", "online_and_offline"].contains(destination) else {
+            throw HTTPError(.badRequest, message: "\"to\" is \"\(destination)\": expected online, offline or online_and_offline")
+        }
+        // Check and convert for online before writing anything anywhere.
+        let rows = destination == "offline" ? [] : try Self.onlineRows(records, view: view, repository: repository)
+        var offlineRows = 0
+        if destination != "online" {
+            let table = try await postgres.withConnection { connection in
+                OfflineTable(project: repository.project, view: view, repository: repository, pgvector: try OfflineTable.hasPgvector(connection))
+            }
+            offlineRows = try await postgres.withConnection { try Ingestor(table: table).push(records, source: "push", on: $0) }
+        }
+        var online: PushResult.OnlineCounts?
+        if destination != "offline" {
+            let summary = try await store.write(rows)
+            online = .init(current: summary.current, history: summary.history, dropped: summary.dropped)
+        }
+        ServerMetrics.pushedRows.increment(by: records.count)
+        return try json(PushResult(view: view.name, offline_rows: offlineRows, online: online))
+    }
+
+    /// Row-major rows, or Feast's column-major `df`, as records.
+    static func records(rows: [[String: JSONValue]]?, columns: [String: [JSONValue]]?) throws -> [[String: JSONValue]] {
+        switch (rows, columns) {
+        case (let rows?, nil): return rows
+        case (nil, let columns?):
+            let count = columns.values.first?.count ?? 0
+            guard columns.values.allSatisfy({ $0.count == count }) else {
+                throw HTTPError(.badRequest, message: "\"df\" columns have different lengths")
+            }
+            return (0..<count).map { index in columns.mapValues { $0[index] } }
+        default:
+            throw HTTPError(.badRequest, message: "give exactly one of \"rows\" (a list of objects) or \"df\" (columns)")
+        }
+    }
+
+    /// Validates pushed records for the online store: keys, event time, and typed values.
+    static func onlineRows(_ records: [[String: JSONValue]], view: FeatureView, repository: FeatureRepository) throws -> [OnlineRow] {
+        let keys = repository.joinKeys(of: view)
+        return try records.enumerated().map { index, record in
+            func fail(_ column: String, _ message: String) -> HTTPError {
+                HTTPError(.badRequest, message: "row \(index), column \(column): \(message)")
+            }
+            for column in record.keys where !keys.contains(where: { $0.name == column }) && column != view.eventTimestampColumn
+                && column != view.createdTimestampColumn && view.feature(named: column) == nil {
+                throw fail(column, "unknown column for view \(view.name)")
+            }
+            let keyValues = try keys.map { key -> String in
+                switch (key.type, record[key.name]) {
+                case (.string, .string(let text)?): return text
+                case (.int32, .integer(let number)?), (.int64, .integer(let number)?): return String(number)
+                case (_, nil), (_, .null?): throw fail(key.name, "required join key is missing")
+                case (_, let other?): throw fail(key.name, "expected \(key.type), found \(other.shown)")
+                }
+            }
+            func micros(_ column: String) throws -> Int64? {
+                guard let value = record[column], value != .null else { return nil }
+                guard case .timestamp(let micros) = FeatureValue(json: value, type: .timestamp) else {
+                    throw fail(column, "expected a timestamp (RFC 3339 or epoch seconds), found \(value.shown)")
+                }
+                return micros
+            }
+            guard let event = try micros(view.eventTimestampColumn) else { throw fail(view.eventTimestampColumn, "required event time is missing") }
+            let created = try view.createdTimestampColumn.flatMap { try micros($0) }
+            let values = try view.features.map { feature -> FeatureValue in
+                let json = record[feature.name] ?? .null
+                guard let value = FeatureValue(json: json, type: feature.type) else {
+                    throw fail(feature.name, "expected \(feature.type), found \(json.shown)")
+                }
+                return value
+            }
+            return OnlineRow(view: view, keys: keyValues, eventMicros: event, createdMicros: created, values: values)
+        }
+    }
+
+    /// `GET /health`: 200 when Redis and PostgreSQL answer, 503 (with which failed) otherwise.
+    func health() async throws -> Response {
+        struct Health: Encodable { let status: String; let redis: String; let postgres: String; let registry_age_seconds: Int }
+        async let redisState: String = {
+            do { return try await redis.send(RedisCommand("PING")) == .status("PONG") ? "ok" : "unexpected reply" } catch { return "\(error)" }
+        }()
+        async let postgresState: String = {
+            do { _ = try await postgres.query("SELECT 1", name: "health"); return "ok" } catch { return "\(error)" }
+        }()
+        let (r, p) = await (redisState, postgresState)
+        let healthy = r == "ok" && p == "ok"
+        return try json(Health(status: healthy ? "ok" : "unavailable", redis: r, postgres: p, registry_age_seconds: Int(registry.ageSeconds)),
+                        status: healthy ? .ok : .serviceUnavailable)
+    }
+}

@@ -1,0 +1,61 @@
+/// Routing of integer matrix products to the `vpdpbusd` kernels (``VNNI``) when they are built.
+extension WeightMatrix {
+#if arch(x86_64) && !DEBUG && !PANTRY_PORTABLE_KERNELS
+    /// Computes `out[b][r]` for `rowRange` × `acts` with the VNNI kernels; returns false (doing
+    /// nothing) for weight types they do not cover.
+    ///
+    /// Four or more activation rows: each weight row against four activation rows at a time
+    /// (weights unpacked once, reused four times). Fewer: four weight rows per activation load.
+    /// Either way every (row, activation) pair gets bitwise the same value.
+    func multiplyRowsVNNI(_ rowRange: Range<Int>, _ xq: QuantizedActivations, acts: Range<Int>,
+                          into out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+        guard type == .q4_1 || type == .q8_0 else { return false }
+        let isQ4 = type == .q4_1
+        let n = columns, nb = n / 32
+        let qs = UnsafePointer(xq.qs.pointer), ds = UnsafePointer(xq.d.pointer), ss = UnsafePointer(xq.s.pointer)
+        var first = acts.lowerBound
+        if acts.count >= 4 {
+            let groupsEnd = acts.lowerBound + acts.count / 4 * 4
+            for r in rowRange {
+                let w = row(r)
+                var b = acts.lowerBound
+                while b < groupsEnd {
+                    let v = isQ4
+                        ? VNNI.q4_1Acts4(w, qs + b * n, ds + b * nb, ss + b * nb, n: n, blocks: nb)
+                        : VNNI.q8_0Acts4(w, qs + b * n, ds + b * nb, n: n, blocks: nb)
+                    out[b * outStride + r] = v[0]
+                    out[(b + 1) * outStride + r] = v[1]
+                    out[(b + 2) * outStride + r] = v[2]
+                    out[(b + 3) * outStride + r] = v[3]
+                    b += 4
+                }
+            }
+            first = groupsEnd
+        }
+        // Remaining activation rows (all of them for small batches): four weight rows at a time.
+        for b in first..<acts.upperBound {
+            let q = qs + b * n, d = ds + b * nb, s = ss + b * nb
+            let o = out + b * outStride
+            var r = rowRange.lowerBound
+            while r + 4 <= rowRange.upperBound {
+                let v = isQ4
+                    ? VNNI.q4_1Rows4(row(r), stride: rowBytes, q, d, s, blocks: nb)
+                    : VNNI.q8_0Rows4(row(r), stride: rowBytes, q, d, blocks: nb)
+                o[r] = v[0]; o[r + 1] = v[1]; o[r + 2] = v[2]; o[r + 3] = v[3]
+                r += 4
+            }
+            while r < rowRange.upperBound {
+                o[r] = isQ4 ? VNNI.q4_1(row(r), q, d, s, blocks: nb) : VNNI.q8_0(row(r), q, d, blocks: nb)
+                r += 1
+            }
+        }
+        return true
+    }
+#else
+    /// Portable build: no VNNI kernels; callers fall back to the SIMD kernels.
+    func multiplyRowsVNNI(_ rowRange: Range<Int>, _ xq: QuantizedActivations, acts: Range<Int>,
+                          into out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {
+        false
+    }
+#endif
+}
