@@ -30,6 +30,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0", traits: [.defaults, "YAML"]),
     ],
     targets: [
@@ -90,6 +91,7 @@ let package = Package(
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ], resources: [.copy("openapi.yaml")]),
 
@@ -118,6 +120,12 @@ let package = Package(
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
         .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "DevServices", "TestSupport"]),
         .testTarget(name: "OnlineStoreTests", dependencies: ["OnlineStore", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport"]),
+        .testTarget(name: "FeatureServerTests", dependencies: [
+            "FeatureServer", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]

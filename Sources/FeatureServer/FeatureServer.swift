@@ -2,6 +2,7 @@ import FeatureRegistry
 import Foundation
 import Hummingbird
 import Logging
+import NIOCore
 import OfflineStore
 import OnlineStore
 import Postgres
@@ -76,6 +77,8 @@ public struct FeatureServer: Sendable {
         switch error {
         case let error as HTTPError:
             return error
+        case is NIOTooManyBytesError:
+            return HTTPError(.contentTooLarge, message: "request body larger than the limit (server.max_body_bytes)")
         case let error as OnlineFeatureService.RequestError:
             return HTTPError(.badRequest, message: error.description)
         case let error as IngestError:

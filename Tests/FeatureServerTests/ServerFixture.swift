@@ -1,0 +1,84 @@
+import FeatureRegistry
+import FeatureServer
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Hummingbird
+import Metrics
+import Migrator
+import OfflineStore
+import Postgres
+import Prometheus
+import Redis
+import TestSupport
+
+/// A real `FeatureServer` on a free loopback port, over a fresh database and a real Redis.
+struct ServerFixture {
+    let port: Int
+    let project: String
+    let token = "s3cret"
+
+    /// Metrics can be bootstrapped once per process; every fixture shares this registry.
+    static let metrics: PrometheusCollectorRegistry = {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
+    }()
+
+    static func repository(_ project: String) -> FeatureRepository {
+        FeatureRepository(
+            project: project,
+            entities: [Entity(name: "user", joinKey: "user_id", keyType: .int64)],
+            views: [FeatureView(name: "stats", entities: ["user"], features: [Feature(name: "score", type: .double), Feature(name: "label", type: .string)],
+                                eventTimestampColumn: "ts", createdTimestampColumn: "created", ttlSeconds: 3_600)])
+    }
+
+    /// Starts a server, runs `body`, then shuts the server down gracefully.
+    static func run(redisURL: String? = nil, maxBatchRows: Int = 100, _ body: (ServerFixture) async throws -> Void) async throws {
+        try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
+            let project = "srv\(UInt32.random(in: 0...UInt32.max))"
+            let postgres = PostgresPool(configuration: PostgresConfiguration(url: url, maxConnections: 4))
+            defer { postgres.close() }
+            try await postgres.withConnection { connection in
+                try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
+                try RegistryStore().apply(Self.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
+            }
+            let redis = RedisPool(configuration: try RedisConfiguration(url: redisURL ?? TestServers.redisURL(), connectTimeout: 1, commandTimeout: 1))
+            defer { redis.close() }
+            let port = TestServers.freePort()
+            let registry = try await RegistryCache(project: project, pool: postgres, refreshSeconds: 60, logger: .init(label: "test"))
+            let server = FeatureServer(
+                configuration: ServerConfiguration(port: port, writeToken: "s3cret", maxBodyBytes: 64 * 1024, maxBatchRows: maxBatchRows, project: project),
+                registry: registry, redis: redis, postgres: postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600)
+            let application = server.application()
+            let task = Task { try await application.run() }
+            defer { task.cancel() }
+            let fixture = ServerFixture(port: port, project: project)
+            for _ in 0..<100 {
+                if (try? await fixture.get("/health")) != nil { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            try await body(fixture)
+        }
+    }
+
+    struct HTTPResult {
+        let status: Int
+        let body: String
+        var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
+    }
+
+    func request(_ method: String, _ path: String, body: String? = nil, token: String? = nil) async throws -> HTTPResult {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let body { request.httpBody = Data(body.utf8); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return HTTPResult(status: (response as! HTTPURLResponse).statusCode, body: String(decoding: data, as: UTF8.self))
+    }
+
+    func get(_ path: String) async throws -> HTTPResult { try await request("GET", path) }
+    func post(_ path: String, _ body: String, token: String? = nil) async throws -> HTTPResult { try await request("POST", path, body: body, token: token) }
+}
