@@ -54,10 +54,13 @@ extension Kernels {
         for i in 0..<n {
             let s = w[i]
             let v = UnsafeRawPointer(base + i * stride)
-            fusedMultiplyAdd(&a0, v.loadUnaligned(as: SIMD16<Float>.self), s)
-            fusedMultiplyAdd(&a1, v.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self), s)
-            fusedMultiplyAdd(&a2, v.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self), s)
-            fusedMultiplyAdd(&a3, v.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self), s)
+            // Multiply, then add (like `axpy`), not fused: the int8 path re-quantises after
+            // attention, so these last bits move logits, and this rounding keeps them closest
+            // to llama.cpp's (ForwardTests.fullModelIsCloseToLlamaCpp).
+            a0 = a0 + s * v.loadUnaligned(as: SIMD16<Float>.self)
+            a1 = a1 + s * v.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            a2 = a2 + s * v.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+            a3 = a3 + s * v.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
         }
     }
 }

@@ -57,7 +57,8 @@ public struct OnlineFeatureService: Sendable {
         } catch {
             throw RequestError("\(error)")
         }
-        let rowCount = request.entities.values.first?.count ?? 0
+        // With no entity columns at all (only views without entities), there is one row.
+        let rowCount = request.entities.isEmpty ? 1 : request.entities.values.first!.count
         if request.entities.values.contains(where: { $0.count != rowCount }) {
             let lengths = request.entities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.count)" }.joined(separator: ", ")
             throw RequestError("entity columns have different lengths: \(lengths)")

@@ -125,3 +125,28 @@ struct GetCommand: AsyncParsableCommand {
         print(String(decoding: try encoder.encode(FeastResponse(response)), as: UTF8.self))
     }
 }
+
+/// `pantry check-skew --view V --sample N`: online values against a point-in-time export.
+struct CheckSkewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-skew", abstract: "Compare online values with a point-in-time export for sampled entities; exit 1 on mismatches.")
+
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Project (default from settings).") var project: String?
+    @Option(help: "Feature view to check.") var view: String
+    @Option(help: "Entities to sample.") var sample = 1_000
+    @Option(help: "Time to compare at (RFC 3339; default now).") var at: String?
+
+    func run() async throws {
+        let context = try await StoreContext(global)
+        defer { context.connection.close() }
+        let repository = try context.registry(project: project)
+        guard let featureView = repository.view(named: view) else { throw ValidationError("unknown feature view \"\(view)\"") }
+        let store = try context.onlineStore(repository)
+        let report = try await SkewChecker(repository: repository, store: store)
+            .check(view: featureView, sample: sample, at: try at.map(parseTime) ?? Date(), on: context.connection)
+        print("checked \(report.entities) entities x \(report.features) features of \(view): \(report.mismatches.count) mismatches")
+        for mismatch in report.mismatches.prefix(20) { print("  \(mismatch)") }
+        if !report.mismatches.isEmpty { throw ExitCode(1) }
+    }
+}

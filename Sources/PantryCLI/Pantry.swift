@@ -9,6 +9,6 @@ struct Pantry: AsyncParsableCommand {
         subcommands: [DevCommand.self, MigrateCommand.self, HealthCommand.self,
                       PlanCommand.self, ApplyCommand.self, RegistryCommand.self,
                       IngestCommand.self, PushCommand.self, ExportCommand.self, JobCommand.self,
-                      DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, GetCommand.self, ServeCommand.self,
+                      DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, GetCommand.self, ServeCommand.self, CheckSkewCommand.self,
                       LLMCommand.self])
 }

@@ -1,0 +1,32 @@
+import FeatureRegistry
+import Foundation
+import OfflineStore
+import OnlineStore
+import Redis
+import Testing
+import TestSupport
+
+@Suite("Skew check")
+struct SkewCheckerTests {
+    @Test("after materialization online agrees with offline; a row pushed offline only shows up as skew")
+    func detectsSkew() async throws {
+        try await OnlineFixture.withDatabase { connection in
+            let repository = OnlineFixture.repository(project: OnlineFixture.project())
+            try MaterializationTests.seed(repository, users: 50, on: connection)
+            let store = try OnlineFixture.store(repository)
+            defer { store.pool.close() }
+            let redis = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
+            defer { redis.close() }
+            let view = repository.view(named: "stats")!
+            _ = try Materializer(repository: repository, store: store).materializeIncremental(view: view, postgres: connection, redis: redis)
+            let checker = SkewChecker(repository: repository, store: store)
+            let at = Date(timeIntervalSince1970: 1_735_776_000)  // a day after the seeded events
+            #expect(try await checker.check(view: view, sample: 50, at: at, on: connection).mismatches.isEmpty)
+
+            let table = OfflineTable(project: repository.project, view: view, repository: repository, pgvector: try OfflineTable.hasPgvector(connection))
+            _ = try Ingestor(table: table).push([["user_id": .integer(7), "ts": .integer(1_735_700_000), "score": .number(123)]], on: connection)
+            let report = try await checker.check(view: view, sample: 50, at: at, on: connection)
+            #expect(report.mismatches.contains { $0.keys == ["7"] && $0.feature == "stats__score" && $0.offline == .integer(123) })
+        }
+    }
+}
