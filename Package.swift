@@ -110,7 +110,7 @@ let package = Package(
 
         // Benchmarks (run with `make bench`)
         .executableTarget(name: "StoreBenchmarks", dependencies: [
-            "Postgres", "Redis", "Settings", "Migrator", "FeatureRegistry", "OfflineStore", "DemoData",
+            "Postgres", "Redis", "Settings", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "DemoData",
         ], path: "Benchmarks/StoreBenchmarks"),
 
         // Tests: real servers started by scripts/test.sh, never mocks.

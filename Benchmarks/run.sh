@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs Pantry's benchmarks side by side with the reference tools, on the local dev services.
-#   Benchmarks/run.sh [copy|export|redis]
+#   Benchmarks/run.sh [copy|export|online|redis]   (online needs export's data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null

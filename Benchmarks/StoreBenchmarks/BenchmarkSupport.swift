@@ -60,3 +60,48 @@ struct SeededGenerator: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+extension Bench {
+    /// True once something answers HTTP on the port.
+    static func waitForHTTP(port: Int, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if (try? shell("curl -sf -o /dev/null http://127.0.0.1:\(port)/health")) != nil { return true }
+            usleep(200_000)
+        }
+        return false
+    }
+
+    static func wrkRequestsPerSecond(_ output: String) -> Double {
+        output.split(separator: "\n").first { $0.hasPrefix("Requests/sec:") }
+            .flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    /// A latency percentile line of `wrk --latency`, e.g. "99%" -> "1.23ms".
+    static func wrkPercentile(_ output: String, _ label: String) -> String {
+        output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .first { $0.hasPrefix(label) }.map { String($0.split(separator: " ", omittingEmptySubsequences: true).last ?? "?") } ?? "?"
+    }
+}
+
+/// A background process started with posix_spawn, stopped with SIGTERM.
+final class Spawned {
+    let pid: pid_t
+
+    init(_ arguments: [String], environment: [String: String]) throws {
+        var merged = ProcessInfo.processInfo.environment
+        for (key, value) in environment { merged[key] = value }
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
+        var envp: [UnsafeMutablePointer<CChar>?] = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { argv.forEach { free($0) }; envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, arguments[0], nil, nil, &argv, &envp) == 0 else { throw BenchError("cannot start \(arguments[0])") }
+        self.pid = pid
+    }
+
+    func stop() {
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+    }
+}

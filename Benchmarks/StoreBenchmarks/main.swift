@@ -16,6 +16,9 @@ do {
     if only == nil || only == "export" {
         try ExportBenchmark(serverURL: postgresURL, root: FileManager.default.currentDirectoryPath, directory: dataDirectory).run()
     }
+    if only == nil || only == "online" {
+        try OnlineBenchmark(serverURL: postgresURL, redisURL: redisURL, root: FileManager.default.currentDirectoryPath, directory: dataDirectory).run()
+    }
     if only == nil || only == "redis" {
         try await RedisBenchmark(url: redisURL, requests: 400_000, repetitions: repetitions).run()
     }

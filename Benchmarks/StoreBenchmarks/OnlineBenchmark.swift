@@ -1,0 +1,95 @@
+import FeatureRegistry
+import Foundation
+import OnlineStore
+import Postgres
+import Redis
+
+/// Online serving at the Feast benchmark's shape: 10 features from 2 views (user_stats,
+/// movie_stats), 50k users, 20k movies. Materializes the export benchmark's database, starts
+/// `pantry serve` (release build) and drives it with wrk on loopback; prints raw
+/// `redis-benchmark` round trips beside it.
+struct OnlineBenchmark {
+    let serverURL: String
+    let redisURL: String
+    let root: String
+    let directory: String
+    let duration = 10
+    let features = ["user_stats:rating_count", "user_stats:rating_mean", "user_stats:active_days", "user_stats:is_premium",
+                    "user_stats:days_since_signup", "movie_stats:rating_count", "movie_stats:rating_mean", "movie_stats:popularity",
+                    "movie_stats:last_rated_at", "movie_stats:release_year"]
+
+    func run() throws {
+        let database = "pantry_bench_export"
+        let url = replaceDatabase(serverURL, database)
+        let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
+        defer { connection.close() }
+        let repository = try RegistryStore().load(project: "movielens", on: connection)
+        guard !repository.views.isEmpty else { throw BenchError("run the export benchmark first (it loads the data)") }
+
+        // Materialization: every offline row of the two views, latest per key to Redis.
+        let redisConfiguration = try RedisConfiguration(url: redisURL)
+        let redis = RedisConnection(configuration: redisConfiguration)
+        defer { redis.close() }
+        try redis.send(RedisCommand("FLUSHDB")).checked()
+        let store = RedisOnlineStore(pool: RedisPool(configuration: redisConfiguration), repository: repository, historyDepth: 4,
+                                     staleRetentionSeconds: 86_400 * 3_650)
+        print("Materialization (all offline rows -> latest per key -> Redis; Feast: ~80,000 rows/s; goal >= 500,000):")
+        for name in ["user_stats", "movie_stats", "user_movie"] {
+            let view = repository.view(named: name)!
+            let offline = try connection.query("SELECT count(*) FROM pantry_offline.movielens__\(name)")[0].decode(Int.self, at: 0)
+            var summary: Materializer.Summary?
+            let seconds = try Bench.time {
+                summary = try Materializer(repository: repository, store: store)
+                    .materialize(view: view, start: nil, end: Date(), postgres: connection, redis: redis)
+            }
+            print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(offline) offline rows -> \(summary!.written.current) keys  \(Bench.format(seconds, 2)) s  \(Bench.format(Double(offline) / seconds)) offline rows/s")
+        }
+
+        // The server, on its own port, against the benchmark database.
+        let port = 16_566
+        let server = try Spawned(["\(root)/.build/release/pantry", "serve", "--port", "\(port)"],
+                                 environment: ["PANTRY_POSTGRES_URL": url, "PANTRY_REDIS_URL": redisURL, "PANTRY_LOG_LEVEL": "warning",
+                                               "PANTRY_ONLINE_STALE_RETENTION_SECONDS": "315360000"])
+        defer { server.stop() }
+        guard Bench.waitForHTTP(port: port, seconds: 30) else { throw BenchError("pantry serve did not start") }
+
+        let script = "\(directory)/online.lua"
+        for (label, batch, connections) in [("1 entity", 1, 1), ("1 entity", 1, 16), ("100 entities", 100, 16)] {
+            try luaScript(batch: batch).write(toFile: script, atomically: true, encoding: .utf8)
+            _ = try Bench.shell("wrk -t1 -c\(connections) -d2s -s \(script) http://127.0.0.1:\(port)/v1/features/online")  // warm-up
+            let output = try Bench.shell("wrk -t1 -c\(connections) -d\(duration)s --latency -s \(script) http://127.0.0.1:\(port)/v1/features/online")
+            let requests = Bench.wrkRequestsPerSecond(output)
+            let p50 = Bench.wrkPercentile(output, "50%"), p99 = Bench.wrkPercentile(output, "99%")
+            let errors = output.contains("Non-2xx") ? "  (NON-2XX RESPONSES)" : ""
+            print("  \(label), \(connections) connection(s): \(Bench.format(requests)) requests/s  \(Bench.format(requests * Double(batch))) entity rows/s  p50 \(p50)  p99 \(p99)\(errors)")
+        }
+        // Raw Redis: one HMGET per request, the least a 1-entity lookup of 2 views needs.
+        let key = OnlineKey.redisKey(project: "movielens", keys: [("user_id", "100")])
+        let auth = redisConfiguration.password.map { "-a '\($0)'" } ?? ""
+        let raw = try Bench.shell("redis-benchmark -h \(redisConfiguration.host) -p \(redisConfiguration.port) \(auth) -c 16 -n 300000 --csv HMGET '\(key)' user_stats movie_stats 2>/dev/null")
+        let rps = raw.split(separator: "\n").last.flatMap { Double($0.split(separator: ",")[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) } ?? 0
+        print("  raw redis-benchmark HMGET, 16 connections: \(Bench.format(rps)) round trips/s")
+    }
+
+    /// A wrk script posting `batch` random (user, movie) rows per request.
+    func luaScript(batch: Int) -> String {
+        let features = features.map { "\"\($0)\"" }.joined(separator: ",")
+        return """
+        math.randomseed(42)
+        local function ids(count, limit)
+          local values = {}
+          for i = 1, count do values[i] = tostring(math.random(0, limit - 1)) end
+          return table.concat(values, ",")
+        end
+        request = function()
+          local body = '{"entities": {"user_id": [' .. ids(\(batch), 50000) .. '], "movie_id": [' .. ids(\(batch), 20000) .. ']}, "features": [\(features)]}'
+          return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
+        end
+        """
+    }
+
+    private func replaceDatabase(_ url: String, _ database: String) -> String {
+        guard let slash = url.lastIndex(of: "/") else { return url }
+        return String(url[..<slash]) + "/" + database
+    }
+}
