@@ -118,7 +118,7 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
         .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
-        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "DevServices", "TestSupport"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "DevServices", "DemoData", "TestSupport"]),
         .testTarget(name: "OnlineStoreTests", dependencies: ["OnlineStore", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport"]),
         .testTarget(name: "FeatureServerTests", dependencies: [
             "FeatureServer", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport",

@@ -31,3 +31,24 @@ $PANTRY job run Jobs/export_training_set.yaml
 $PANTRY job run Jobs/export_movie_embeddings.yaml
 echo; echo "first rows of out/ranking_v1_training_set.csv.gz:"
 gzip -dc out/ranking_v1_training_set.csv.gz | head -4
+
+step "online store: materialize to Redis, check training/serving skew"
+$PANTRY materialize-incremental
+$PANTRY check-skew --view user_stats --sample 500 --at 2025-12-31T00:00:00Z
+$PANTRY check-skew --view user_movie --sample 500 --at 2025-12-31T00:00:00Z
+
+step "online feature API (pantry serve on 127.0.0.1:6566)"
+$PANTRY serve --port 6566 > .pantry/serve.log 2>&1 &
+SERVE_PID=$!
+trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf -o /dev/null http://127.0.0.1:6566/health && break; sleep 0.2; done
+curl -s http://127.0.0.1:6566/health; echo
+echo "as of 2025-12-31 (the demo history ends in 2025, so 'now' reads are OUTSIDE_MAX_AGE):"
+curl -s -X POST http://127.0.0.1:6566/v1/features/online -H 'Content-Type: application/json' -d '{
+  "entities": {"user_id": [1500, 1], "movie_id": [509, 2]},
+  "features": ["user_stats:rating_mean", "user_stats:favourite_genres", "movie_stats:popularity", "user_movie:rating"],
+  "as_of": "2025-12-31T00:00:00Z"}'; echo
+echo "now:"
+curl -s -X POST http://127.0.0.1:6566/v1/features/online -H 'Content-Type: application/json' -d '{
+  "entities": {"user_id": [1500]}, "features": ["user_stats:rating_mean", "global_stats:mean_rating"]}'; echo
+kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true

@@ -1,3 +1,4 @@
+import DemoData
 import Foundation
 
 /// Small helpers shared by the benchmarks: timing, medians, running reference tools.
@@ -48,18 +49,8 @@ struct BenchError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A deterministic pseudo-random generator (SplitMix64), so data sets are the same every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded generators come from DemoData, so benchmark data is reproducible.
+typealias SeededGenerator = SplitMix64
 
 extension Bench {
     /// True once something answers HTTP on the port.

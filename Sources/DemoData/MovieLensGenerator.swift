@@ -136,11 +136,12 @@ func iso(_ seconds: Int) -> String {
                   parts.tm_hour, parts.tm_min, parts.tm_sec)
 }
 
-/// SplitMix64: small, fast, and the same sequence on every platform.
-struct SplitMix64 {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+/// SplitMix64: small, fast, and the same sequence on every platform, so seeded data sets are
+/// reproducible anywhere.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
