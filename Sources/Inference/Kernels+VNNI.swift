@@ -48,6 +48,14 @@ enum VNNI {
         acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_set1_ps(scale), acc)
     }
 
+    /// `acc += float(dot)·(dw·da)` with the product formed in a vector register from a broadcast
+    /// `dw` (`vmulps` with an embedded broadcast of `da`): the same IEEE product as the scalar
+    /// `dw * da` of ``accumulate(_:_:_:)``, one instruction cheaper per activation row.
+    @inline(__always)
+    static func accumulate(_ acc: inout __m256, _ dot: __m256i, _ dw: __m256, _ da: Float) {
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(dot), _mm256_mul_ps(dw, _mm256_set1_ps(da)), acc)
+    }
+
     /// The final value of one pair: the eight lanes summed pairwise, plus the offset term.
     @inline(__always)
     static func finish(_ acc: __m256, _ mins: Float) -> Float {
@@ -77,28 +85,6 @@ enum VNNI {
         return finish(acc, mins)
     }
 
-    /// Four Q4_1 rows (`w + i·stride`) · one activation row: the activation block is loaded once.
-    @inline(__always)
-    static func q4_1Rows4(_ w: UnsafeRawPointer, stride: Int, _ qa: UnsafePointer<Int8>, _ da: UnsafePointer<Float>,
-                          _ sa: UnsafePointer<Float>, blocks nb: Int) -> SIMD4<Float> {
-        var acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0
-        var mins = SIMD4<Float>()
-        let a = UnsafeRawPointer(qa)
-        for b in 0..<nb {
-            let x = activation(a, b)
-            let d = da[b], s = sa[b]
-            let b0 = w + 20 * b, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride
-            accumulate(&acc0, dot(unpackQ4_1(b0), x), Kernels.half(b0) * d)
-            accumulate(&acc1, dot(unpackQ4_1(b1), x), Kernels.half(b1) * d)
-            accumulate(&acc2, dot(unpackQ4_1(b2), x), Kernels.half(b2) * d)
-            accumulate(&acc3, dot(unpackQ4_1(b3), x), Kernels.half(b3) * d)
-            mins += SIMD4(Kernels.half(b0, 2), Kernels.half(b1, 2), Kernels.half(b2, 2), Kernels.half(b3, 2)) * s
-        }
-        return SIMD4(finish(acc0, mins[0]), finish(acc1, mins[1]), finish(acc2, mins[2]), finish(acc3, mins[3]))
-    }
-
-    /// One Q4_1 row · four activation rows (at strides `n` bytes / `nb` scales): each weight
-    /// block is unpacked once and used four times.
     @inline(__always)
     static func q4_1Acts4(_ w: UnsafeRawPointer, _ qa: UnsafePointer<Int8>, _ da: UnsafePointer<Float>,
                           _ sa: UnsafePointer<Float>, n: Int, blocks nb: Int) -> SIMD4<Float> {
@@ -108,11 +94,12 @@ enum VNNI {
         for b in 0..<nb {
             let blk = w + 20 * b
             let q = unpackQ4_1(blk)
-            let d = Kernels.half(blk), m = Kernels.half(blk, 2)
-            accumulate(&acc0, dot(q, activation(a0, b)), d * da[b])
-            accumulate(&acc1, dot(q, activation(a1, b)), d * da[nb + b])
-            accumulate(&acc2, dot(q, activation(a2, b)), d * da[2 * nb + b])
-            accumulate(&acc3, dot(q, activation(a3, b)), d * da[3 * nb + b])
+            let m = Kernels.half(blk, 2)
+            let d = _mm256_set1_ps(Kernels.half(blk))
+            accumulate(&acc0, dot(q, activation(a0, b)), d, da[b])
+            accumulate(&acc1, dot(q, activation(a1, b)), d, da[nb + b])
+            accumulate(&acc2, dot(q, activation(a2, b)), d, da[2 * nb + b])
+            accumulate(&acc3, dot(q, activation(a3, b)), d, da[3 * nb + b])
             mins += m * SIMD4(sa[b], sa[nb + b], sa[2 * nb + b], sa[3 * nb + b])
         }
         return SIMD4(finish(acc0, mins[0]), finish(acc1, mins[1]), finish(acc2, mins[2]), finish(acc3, mins[3]))
@@ -132,25 +119,6 @@ enum VNNI {
         return finish(acc, 0)
     }
 
-    /// Four Q8_0 rows · one activation row.
-    @inline(__always)
-    static func q8_0Rows4(_ w: UnsafeRawPointer, stride: Int, _ qa: UnsafePointer<Int8>, _ da: UnsafePointer<Float>,
-                          blocks nb: Int) -> SIMD4<Float> {
-        var acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0
-        let a = UnsafeRawPointer(qa)
-        for b in 0..<nb {
-            let x = activation(a, b)
-            let d = da[b]
-            let b0 = w + 34 * b, b1 = b0 + stride, b2 = b1 + stride, b3 = b2 + stride
-            accumulate(&acc0, dotSigned(b0.loadUnaligned(fromByteOffset: 2, as: __m256i.self), x), Kernels.half(b0) * d)
-            accumulate(&acc1, dotSigned(b1.loadUnaligned(fromByteOffset: 2, as: __m256i.self), x), Kernels.half(b1) * d)
-            accumulate(&acc2, dotSigned(b2.loadUnaligned(fromByteOffset: 2, as: __m256i.self), x), Kernels.half(b2) * d)
-            accumulate(&acc3, dotSigned(b3.loadUnaligned(fromByteOffset: 2, as: __m256i.self), x), Kernels.half(b3) * d)
-        }
-        return SIMD4(finish(acc0, 0), finish(acc1, 0), finish(acc2, 0), finish(acc3, 0))
-    }
-
-    /// One Q8_0 row · four activation rows.
     @inline(__always)
     static func q8_0Acts4(_ w: UnsafeRawPointer, _ qa: UnsafePointer<Int8>, _ da: UnsafePointer<Float>,
                           n: Int, blocks nb: Int) -> SIMD4<Float> {
@@ -159,11 +127,13 @@ enum VNNI {
         for b in 0..<nb {
             let blk = w + 34 * b
             let q = blk.loadUnaligned(fromByteOffset: 2, as: __m256i.self)
-            let d = Kernels.half(blk)
-            accumulate(&acc0, dotSigned(q, activation(a0, b)), d * da[b])
-            accumulate(&acc1, dotSigned(q, activation(a1, b)), d * da[nb + b])
-            accumulate(&acc2, dotSigned(q, activation(a2, b)), d * da[2 * nb + b])
-            accumulate(&acc3, dotSigned(q, activation(a3, b)), d * da[3 * nb + b])
+            let d = _mm256_set1_ps(Kernels.half(blk))
+            // |w| once for the four activation rows; the sign moves onto each activation.
+            let qa = _mm256_abs_epi8(q)
+            accumulate(&acc0, dot(qa, _mm256_sign_epi8(activation(a0, b), q)), d, da[b])
+            accumulate(&acc1, dot(qa, _mm256_sign_epi8(activation(a1, b), q)), d, da[nb + b])
+            accumulate(&acc2, dot(qa, _mm256_sign_epi8(activation(a2, b), q)), d, da[2 * nb + b])
+            accumulate(&acc3, dot(qa, _mm256_sign_epi8(activation(a3, b), q)), d, da[3 * nb + b])
         }
         return SIMD4(finish(acc0, 0), finish(acc1, 0), finish(acc2, 0), finish(acc3, 0))
     }

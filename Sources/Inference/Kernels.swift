@@ -1,7 +1,10 @@
 /// Scalar-free inner loops of the engine: dequantisation and dot products for every tensor
 /// type the engine supports (F32, F16, Q4_0, Q4_1, Q8_0), written with Swift SIMD types over
 /// raw pointers so LLVM emits AVX2/AVX-512 code (`vpmaddwd`, `vcvtph2ps`, `vfmadd`) when built
-/// with `-target-cpu native`.
+/// with `-target-cpu native`. Release builds on x86_64 route Q4_1/Q8_0 products with 8-bit
+/// activations to the `vpdpbusd` kernels in `Kernels+VNNI.swift` instead (see there for why
+/// that choice is made per build configuration); these portable kernels remain the reference
+/// for debug builds, tests and other architectures.
 ///
 /// Block layouts (little-endian, as in GGML):
 /// - Q4_0: `d: f16, qs: [16]u8` — 32 weights `d·(q−8)`; low nibbles are weights 0..15, high 16..31.

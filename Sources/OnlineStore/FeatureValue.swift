@@ -111,8 +111,6 @@ public enum FeatureValue: Equatable, Sendable {
 
     /// RFC 3339 in UTC with microseconds when there are any.
     public static func rfc3339(micros: Int64) -> String {
-        let text = PostgresTimestamp.format(Date(timeIntervalSince1970: Double(micros) / 1_000_000))
-        // "2025-01-01 10:00:00.5+00" -> "2025-01-01T10:00:00.5Z"
-        return text.replacingOccurrences(of: " ", with: "T").replacingOccurrences(of: "+00", with: "Z")
+        PostgresTimestamp.format(micros: micros, iso: true)
     }
 }

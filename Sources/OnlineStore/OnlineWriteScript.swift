@@ -14,43 +14,62 @@ import Redis
 /// Expiry: a view without TTL marks the hash persistent; otherwise the hash expires at the
 /// latest expiry any of its views asked for, so one view's TTL never cuts another's short.
 enum OnlineWriteScript {
+    /// Arguments per key: view field, event µs, created µs (-1), values, keep, expire-at ms.
+    static let argumentsPerKey = 6
+
+    /// Handles any number of keys in one call (`KEYS[i]` with `ARGV[6(i-1)+1 ...]`), so a
+    /// materialization pays the script-call overhead once per batch, not once per row. With
+    /// Redis Cluster every call carries one key (or keys of one slot).
     static let script = RedisScript("""
-        local field = ARGV[1]
-        local ts = tonumber(ARGV[2])
-        local cts = tonumber(ARGV[3])
-        local keep = tonumber(ARGV[5])
-        local raw = redis.call('HGET', KEYS[1], field)
-        local versions = {}
-        if raw then versions = cmsgpack.unpack(raw) end
-        local position = #versions + 1
-        local replaced = false
-        for i, v in ipairs(versions) do
-          if v[1] == ts and v[2] == cts then
-            versions[i] = {ts, cts, ARGV[4]}
-            position = i
-            replaced = true
-            break
+        local results = {}
+        for k = 1, #KEYS do
+          local key = KEYS[k]
+          local base = (k - 1) * 6
+          local field = ARGV[base + 1]
+          local ts = tonumber(ARGV[base + 2])
+          local cts = tonumber(ARGV[base + 3])
+          local payload = ARGV[base + 4]
+          local keep = tonumber(ARGV[base + 5])
+          local expire_at = tonumber(ARGV[base + 6])
+          local raw = redis.call('HGET', key, field)
+          local versions = {}
+          if raw then versions = cmsgpack.unpack(raw) end
+          local position = #versions + 1
+          local replaced = false
+          for i, v in ipairs(versions) do
+            if v[1] == ts and v[2] == cts then
+              versions[i] = {ts, cts, payload}
+              position = i
+              replaced = true
+              break
+            end
+            if ts > v[1] or (ts == v[1] and cts > v[2]) then
+              position = i
+              break
+            end
           end
-          if ts > v[1] or (ts == v[1] and cts > v[2]) then
-            position = i
-            break
+          if not replaced and position > keep then
+            results[k] = -1
+          else
+            if not replaced then
+              table.insert(versions, position, {ts, cts, payload})
+              while #versions > keep do table.remove(versions) end
+            end
+            redis.call('HSET', key, field, cmsgpack.pack(versions))
+            if expire_at == 0 then
+              redis.call('HSET', key, '_persist', '1')
+              redis.call('PERSIST', key)
+            else
+              local current = redis.call('PEXPIRETIME', key)
+              if current == -1 then
+                if redis.call('HEXISTS', key, '_persist') == 0 then redis.call('PEXPIREAT', key, expire_at) end
+              elseif current < expire_at then
+                redis.call('PEXPIREAT', key, expire_at)
+              end
+            end
+            if position == 1 then results[k] = 1 else results[k] = 0 end
           end
         end
-        if not replaced then
-          if position > keep then return -1 end
-          table.insert(versions, position, {ts, cts, ARGV[4]})
-          while #versions > keep do table.remove(versions) end
-        end
-        redis.call('HSET', KEYS[1], field, cmsgpack.pack(versions))
-        local expire_at = tonumber(ARGV[6])
-        if expire_at == 0 then
-          redis.call('HSET', KEYS[1], '_persist', '1')
-          redis.call('PERSIST', KEYS[1])
-        elseif redis.call('HEXISTS', KEYS[1], '_persist') == 0 then
-          local current = redis.call('PEXPIRETIME', KEYS[1])
-          if current < expire_at then redis.call('PEXPIREAT', KEYS[1], expire_at) end
-        end
-        if position == 1 then return 1 end
-        return 0
+        return results
         """)
 }

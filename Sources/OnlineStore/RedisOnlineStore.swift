@@ -11,14 +11,19 @@ public struct RedisOnlineStore: OnlineStore {
     /// How long a value past its TTL stays readable (reported OUTSIDE_MAX_AGE) before its
     /// hash may expire.
     public let staleRetentionSeconds: Int
-    /// Commands per pipeline when writing large batches.
-    let chunk = 2_000
+    /// Rows per script call: many in standalone Redis; one under Redis Cluster, where a
+    /// call's keys must share a slot.
+    public let rowsPerCall: Int
+    /// Script calls per pipeline.
+    let callsPerPipeline = 64
 
-    public init(pool: RedisPool, repository: FeatureRepository, historyDepth: Int = 4, staleRetentionSeconds: Int = 86_400) {
+    public init(pool: RedisPool, repository: FeatureRepository, historyDepth: Int = 4, staleRetentionSeconds: Int = 86_400,
+                cluster: Bool = false) {
         self.pool = pool
         self.repository = repository
         self.historyDepth = max(1, historyDepth)
         self.staleRetentionSeconds = staleRetentionSeconds
+        self.rowsPerCall = cluster ? 1 : 100
     }
 
     func redisKey(view: FeatureView, keys: [String]) -> String {
@@ -33,25 +38,35 @@ public struct RedisOnlineStore: OnlineStore {
     /// The synchronous core of `write`, for callers that own a connection (materialization).
     public func write(_ rows: [OnlineRow], on connection: RedisConnection) throws -> OnlineWriteSummary {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let calls: [(keys: [any RedisArgument], arguments: [any RedisArgument])] = rows.map { row in
-            let expireAt: Int64 = row.view.ttlSeconds == 0 ? 0
-                : max(row.eventMicros / 1000 + Int64(row.view.ttlSeconds) * 1000, now + Int64(staleRetentionSeconds) * 1000)
-            let payload = MessagePack.encode(.array(row.values.map(\.messagePack)))
-            return ([redisKey(view: row.view, keys: row.keys)],
-                    [row.view.name, Int(row.eventMicros), Int(row.createdMicros ?? -1), payload, historyDepth, Int(expireAt)])
+        var calls: [(keys: [any RedisArgument], arguments: [any RedisArgument])] = []
+        calls.reserveCapacity(rows.count / rowsPerCall + 1)
+        var start = 0
+        while start < rows.count {
+            var keys: [any RedisArgument] = [], arguments: [any RedisArgument] = []
+            for row in rows[start..<min(start + rowsPerCall, rows.count)] {
+                let expireAt: Int64 = row.view.ttlSeconds == 0 ? 0
+                    : max(row.eventMicros / 1000 + Int64(row.view.ttlSeconds) * 1000, now + Int64(staleRetentionSeconds) * 1000)
+                keys.append(redisKey(view: row.view, keys: row.keys))
+                arguments += [row.view.name, Int(row.eventMicros), Int(row.createdMicros ?? -1),
+                              MessagePack.encode(.array(row.values.map(\.messagePack))), historyDepth, Int(expireAt)]
+            }
+            calls.append((keys, arguments))
+            start += rowsPerCall
         }
         var summary = OnlineWriteSummary()
-        var start = 0
+        start = 0
         while start < calls.count {
-            let replies = try connection.evalsha(OnlineWriteScript.script, calls: Array(calls[start..<min(start + chunk, calls.count)]))
+            let replies = try connection.evalsha(OnlineWriteScript.script, calls: Array(calls[start..<min(start + callsPerPipeline, calls.count)]))
             for reply in replies {
-                switch try reply.checked(command: "EVALSHA online write") {
-                case .integer(1): summary.current += 1
-                case .integer(0): summary.history += 1
-                default: summary.dropped += 1
+                for outcome in try reply.checked(command: "EVALSHA online write").array ?? [] {
+                    switch outcome {
+                    case .integer(1): summary.current += 1
+                    case .integer(0): summary.history += 1
+                    default: summary.dropped += 1
+                    }
                 }
             }
-            start += chunk
+            start += callsPerPipeline
         }
         return summary
     }

@@ -51,7 +51,7 @@ public struct SkewChecker: Sendable {
         for key in table.joinKeys { entities[key.name] = rows.map { $0[key.name] ?? .null } }
         if keys.isEmpty { entities = [:] }
         let response = try await OnlineFeatureService(store: store, repository: repository)
-            .read(.init(entities: entities, references: [FeatureReference(view: view.name, feature: nil)], fullFeatureNames: true), now: time)
+            .read(.init(entities: entities, references: [FeatureReference(view: view.name, feature: nil)], fullFeatureNames: true, asOf: time), now: time)
         var mismatches: [Mismatch] = []
         let count = keys.isEmpty ? 1 : rows.count
         for column in response.columns where column.name.hasPrefix("\(view.name)__") {

@@ -7,15 +7,41 @@ import Foundation
 /// and offsets such as `+02:00`, which is what users write in CSV files.
 public enum PostgresTimestamp {
     public static func format(_ date: Date) -> String {
-        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
-        var seconds = Int64((micros / 1_000_000).rounded(.down))
-        let fraction = Int64(micros) - seconds * 1_000_000
+        format(micros: Int64((date.timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+
+    /// `2024-03-01 12:30:05.123456+00` (fraction only when non-zero); with `iso`,
+    /// `2024-03-01T12:30:05.123456Z`. Built digit by digit: this runs for every timestamp an
+    /// API response carries, and `String(format:)` costs microseconds each.
+    public static func format(micros: Int64, iso: Bool = false) -> String {
+        var seconds = micros >= 0 ? micros / 1_000_000 : -((-micros + 999_999) / 1_000_000)
+        let fraction = micros - seconds * 1_000_000
         let days = floorDiv(seconds, 86_400)
         seconds -= days * 86_400
         let (year, month, day) = civilFromDays(days)
-        let text = String(format: "%04d-%02d-%02d %02d:%02d:%02d", year, month, day,
-                          Int(seconds / 3600), Int(seconds / 60 % 60), Int(seconds % 60))
-        return fraction == 0 ? text + "+00" : text + String(format: ".%06d+00", Int(fraction))
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        func digits(_ value: Int, _ count: Int) {
+            var divisor = 1
+            for _ in 1..<count { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        digits(year, 4); bytes.append(UInt8(ascii: "-")); digits(month, 2); bytes.append(UInt8(ascii: "-")); digits(day, 2)
+        bytes.append(iso ? UInt8(ascii: "T") : UInt8(ascii: " "))
+        digits(Int(seconds / 3600), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(seconds / 60 % 60), 2); bytes.append(UInt8(ascii: ":"))
+        digits(Int(seconds % 60), 2)
+        if fraction != 0 {
+            bytes.append(UInt8(ascii: "."))
+            digits(Int(fraction), 6)
+        }
+        if iso { bytes.append(UInt8(ascii: "Z")) } else { bytes += [UInt8(ascii: "+"), UInt8(ascii: "0"), UInt8(ascii: "0")] }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public static func parse(_ text: String) -> Date? {
