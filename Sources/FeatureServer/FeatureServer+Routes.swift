@@ -37,13 +37,13 @@ extension FeatureServer {
         router.post("/v1/features/online") { request, _ in
             var request = request
             return try await instrumented("/v1/features/online") {
-                try json(PantryResponse(try await onlineFeatures(&request)))
+                rawJSON(PantryResponse(try await onlineFeatures(&request)).jsonBytes)
             }
         }
         router.post("/get-online-features") { request, _ in
             var request = request
             return try await instrumented("/get-online-features") {
-                try json(FeastResponse(try await onlineFeatures(&request), feastStatuses: true))
+                rawJSON(FeastResponse(try await onlineFeatures(&request), feastStatuses: true).jsonBytes)
             }
         }
         router.post("/v1/push") { request, _ in

@@ -8,6 +8,9 @@ public enum MessagePackValue: Equatable, Sendable {
     case double(Double)
     case string(String)
     case binary([UInt8])
+    /// Bytes written with the MessagePack *string* type: Redis's Lua cmsgpack predates the
+    /// binary types, so anything the write script must read travels as a string.
+    case rawString([UInt8])
     case array([MessagePackValue])
 }
 
@@ -32,7 +35,8 @@ public enum MessagePack {
             else { bytes.append(0xd3); append(UInt64(bitPattern: number), 8, &bytes) }
         case .double(let number): bytes.append(0xcb); append(number.bitPattern, 8, &bytes)
         case .string(let text):
-            let utf8 = Array(text.utf8)
+            encode(.rawString(Array(text.utf8)), into: &bytes)
+        case .rawString(let utf8):
             if utf8.count < 32 { bytes.append(0xa0 | UInt8(utf8.count)) }
             else if utf8.count < 256 { bytes.append(0xd9); bytes.append(UInt8(utf8.count)) }
             else if utf8.count < 65_536 { bytes.append(0xda); append(UInt64(utf8.count), 2, &bytes) }

@@ -14,7 +14,10 @@ import Redis
 /// Expiry: a view without TTL marks the hash persistent; otherwise the hash expires at the
 /// latest expiry any of its views asked for, so one view's TTL never cuts another's short.
 enum OnlineWriteScript {
-    /// Arguments per key: view field, event µs, created µs (-1), values, keep, expire-at ms.
+    /// Arguments per key: view field, event µs, created µs (-1), the new version already packed
+    /// as a one-version list `[[event, created, values]]`, keep, expire-at ms. A field written
+    /// for the first time takes that list as is, with no MessagePack work on the server (the
+    /// common case when materializing).
     static let argumentsPerKey = 6
 
     /// Handles any number of keys in one call (`KEYS[i]` with `ARGV[6(i-1)+1 ...]`), so a
@@ -28,16 +31,23 @@ enum OnlineWriteScript {
           local field = ARGV[base + 1]
           local ts = tonumber(ARGV[base + 2])
           local cts = tonumber(ARGV[base + 3])
-          local payload = ARGV[base + 4]
+          local packed = ARGV[base + 4]
           local keep = tonumber(ARGV[base + 5])
           local expire_at = tonumber(ARGV[base + 6])
           local raw = redis.call('HGET', key, field)
           local versions = {}
-          if raw then versions = cmsgpack.unpack(raw) end
+          local payload = nil
+          if raw then
+            versions = cmsgpack.unpack(raw)
+            payload = cmsgpack.unpack(packed)[1][3]
+          end
           local position = #versions + 1
           local replaced = false
+          local unchanged = false
           for i, v in ipairs(versions) do
             if v[1] == ts and v[2] == cts then
+              -- The same version again (a re-run): rewrite only if its values differ.
+              unchanged = v[3] == payload
               versions[i] = {ts, cts, payload}
               position = i
               replaced = true
@@ -51,11 +61,15 @@ enum OnlineWriteScript {
           if not replaced and position > keep then
             results[k] = -1
           else
-            if not replaced then
-              table.insert(versions, position, {ts, cts, payload})
-              while #versions > keep do table.remove(versions) end
+            if not raw then
+              redis.call('HSET', key, field, packed)
+            elseif not unchanged then
+              if not replaced then
+                table.insert(versions, position, {ts, cts, payload})
+                while #versions > keep do table.remove(versions) end
+              end
+              redis.call('HSET', key, field, cmsgpack.pack(versions))
             end
-            redis.call('HSET', key, field, cmsgpack.pack(versions))
             if expire_at == 0 then
               redis.call('HSET', key, '_persist', '1')
               redis.call('PERSIST', key)

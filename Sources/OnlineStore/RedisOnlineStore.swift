@@ -47,8 +47,10 @@ public struct RedisOnlineStore: OnlineStore {
                 let expireAt: Int64 = row.view.ttlSeconds == 0 ? 0
                     : max(row.eventMicros / 1000 + Int64(row.view.ttlSeconds) * 1000, now + Int64(staleRetentionSeconds) * 1000)
                 keys.append(redisKey(view: row.view, keys: row.keys))
+                let version: MessagePackValue = .array([.int(row.eventMicros), .int(row.createdMicros ?? -1),
+                                                        .rawString(MessagePack.encode(.array(row.values.map(\.messagePack))))])
                 arguments += [row.view.name, Int(row.eventMicros), Int(row.createdMicros ?? -1),
-                              MessagePack.encode(.array(row.values.map(\.messagePack))), historyDepth, Int(expireAt)]
+                              MessagePack.encode(.array([version])), historyDepth, Int(expireAt)]
             }
             calls.append((keys, arguments))
             start += rowsPerCall

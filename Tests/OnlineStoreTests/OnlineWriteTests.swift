@@ -44,6 +44,7 @@ struct OnlineWriteTests {
                 }
             }
         }()
+        defer { writersDone.set() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for stream in streams {
                 group.addTask {
