@@ -36,9 +36,18 @@ public struct RedisCommand: Sendable {
     }
 
     static func appendDecimal(_ buffer: inout [UInt8], _ value: Int) {
-        if value < 0 { buffer.append(UInt8(ascii: "-")); appendDecimal(&buffer, -value); return }
-        if value >= 10 { appendDecimal(&buffer, value / 10) }
-        buffer.append(UInt8(ascii: "0") + UInt8(value % 10))
+        if value < 0 { buffer.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        // Digits into a fixed scratch buffer, most significant first.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var count = 0
+            repeat {
+                digits[19 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[(20 - count)...]))
+        }
     }
 }
 
