@@ -34,8 +34,8 @@ gzip -dc out/ranking_v1_training_set.csv.gz | head -4
 
 step "online store: materialize to Redis, check training/serving skew"
 $PANTRY materialize-incremental
-$PANTRY check-skew --view user_stats --sample 500 --at 2025-12-31T00:00:00Z
-$PANTRY check-skew --view user_movie --sample 500 --at 2025-12-31T00:00:00Z
+$PANTRY check-skew --view user_stats --sample 500 --at 2026-01-01T00:00:00Z
+$PANTRY check-skew --view user_movie --sample 500 --at 2026-01-01T00:00:00Z
 
 step "online feature API (pantry serve on 127.0.0.1:6566)"
 $PANTRY serve --port 6566 > .pantry/serve.log 2>&1 &

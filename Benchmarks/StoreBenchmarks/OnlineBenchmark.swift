@@ -1,4 +1,5 @@
 import FeatureRegistry
+import Migrator
 import Foundation
 import OnlineStore
 import Postgres
@@ -23,6 +24,7 @@ struct OnlineBenchmark {
         let url = replaceDatabase(serverURL, database)
         let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
         defer { connection.close() }
+        try Migrator(directory: "\(root)/Migrations").migrate(on: connection)
         let repository = try RegistryStore().load(project: "movielens", on: connection)
         guard !repository.views.isEmpty else { throw BenchError("run the export benchmark first (it loads the data)") }
 
@@ -30,11 +32,12 @@ struct OnlineBenchmark {
         let redisConfiguration = try RedisConfiguration(url: redisURL)
         let redis = RedisConnection(configuration: redisConfiguration)
         defer { redis.close() }
-        try redis.send(RedisCommand("FLUSHDB")).checked()
+        let skipMaterialization = ProcessInfo.processInfo.environment["PANTRY_BENCH_SKIP_MATERIALIZE"] != nil
+        if !skipMaterialization { try redis.send(RedisCommand("FLUSHDB")).checked() }
         let store = RedisOnlineStore(pool: RedisPool(configuration: redisConfiguration), repository: repository, historyDepth: 4,
                                      staleRetentionSeconds: 86_400 * 3_650)
         print("Materialization (all offline rows -> latest per key -> Redis; Feast: ~80,000 rows/s; goal >= 500,000):")
-        for name in ["user_stats", "movie_stats", "user_movie"] {
+        for name in skipMaterialization ? [] : ["user_stats", "movie_stats", "user_movie"] {
             let view = repository.view(named: name)!
             let offline = try connection.query("SELECT count(*) FROM pantry_offline.movielens__\(name)")[0].decode(Int.self, at: 0)
             var summary: Materializer.Summary?
@@ -82,7 +85,7 @@ struct OnlineBenchmark {
           return table.concat(values, ",")
         end
         request = function()
-          local body = '{"entities": {"user_id": [' .. ids(\(batch), 50000) .. '], "movie_id": [' .. ids(\(batch), 20000) .. ']}, "features": [\(features)]}'
+          local body = '{"entities": {"user_id": [' .. ids(\(batch), 50000) .. '], "movie_id": [' .. ids(\(batch), 20000) .. ']}, "features": [\(features)], "full_feature_names": true}'
           return wrk.format("POST", nil, {["Content-Type"] = "application/json"}, body)
         end
         """
