@@ -112,7 +112,7 @@ extension FeatureServer {
         }
         ServerMetrics.onlineRows.increment(by: rows)
         return try await OnlineFeatureService(store: RedisOnlineStore(pool: redis, repository: repository, historyDepth: historyDepth,
-                                                                      staleRetentionSeconds: staleRetentionSeconds),
+                                                                      staleRetentionSeconds: staleRetentionSeconds, multiplexer: reads),
                                               repository: repository)
             .read(.init(entities: body.entities, references: references, fullFeatureNames: body.full_feature_names ?? false, asOf: asOf))
     }

@@ -18,6 +18,8 @@ public struct FeatureServer: Sendable {
     public let configuration: ServerConfiguration
     public let registry: RegistryCache
     public let redis: RedisPool
+    /// Online reads from concurrent requests are pipelined together through this.
+    public let reads: RedisMultiplexer
     public let postgres: PostgresPool
     public let metrics: PrometheusCollectorRegistry
     let historyDepth: Int
@@ -30,6 +32,7 @@ public struct FeatureServer: Sendable {
         self.configuration = configuration
         self.registry = registry
         self.redis = redis
+        self.reads = RedisMultiplexer(configuration: redis.configuration)
         self.postgres = postgres
         self.metrics = metrics
         self.historyDepth = historyDepth
@@ -37,10 +40,13 @@ public struct FeatureServer: Sendable {
         self.logger = logger
     }
 
+    /// Stops the read multiplexer's I/O threads (after the application has stopped).
+    public func close() { reads.close() }
+
     /// The online store over the current registry snapshot.
     var store: RedisOnlineStore {
         RedisOnlineStore(pool: redis, repository: registry.repository, historyDepth: historyDepth,
-                         staleRetentionSeconds: staleRetentionSeconds)
+                         staleRetentionSeconds: staleRetentionSeconds, multiplexer: reads)
     }
 
     /// The Hummingbird application; run it with `runService()` (handles SIGTERM/SIGINT

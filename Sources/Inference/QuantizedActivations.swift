@@ -8,6 +8,8 @@ final class QuantizedActivations: @unchecked Sendable {
     let qs: ScratchBuffer<Int8>
     let d: ScratchBuffer<Float>
     let s: ScratchBuffer<Float>
+    /// `−128·Σq` per block: corrects products with weights stored biased by +128 (packed Q8_0).
+    let bias: ScratchBuffer<Int32>
 
     init(rows: Int, columns: Int) {
         precondition(columns % 32 == 0, "activation width must be a multiple of 32")
@@ -17,13 +19,14 @@ final class QuantizedActivations: @unchecked Sendable {
         qs = ScratchBuffer(count: rows * columns)
         d = ScratchBuffer(count: rows * blocksPerRow)
         s = ScratchBuffer(count: rows * blocksPerRow)
+        bias = ScratchBuffer(count: rows * blocksPerRow)
     }
 
     /// Quantises `rows` rows of `columns` floats from `x` (row stride `columns`).
     func quantize(_ x: UnsafePointer<Float>, rows: Int) {
         precondition(rows <= capacityRows)
         let blocks = rows * blocksPerRow
-        let q = qs.pointer, dp = d.pointer, sp = s.pointer
+        let q = qs.pointer, dp = d.pointer, sp = s.pointer, bp = bias.pointer
         for b in 0..<blocks {
             let src = UnsafeRawPointer(x + b * 32)
             let v0 = src.loadUnaligned(as: SIMD16<Float>.self)
@@ -37,7 +40,9 @@ final class QuantizedActivations: @unchecked Sendable {
             dst.storeBytes(of: q0, as: SIMD16<Int8>.self)
             dst.storeBytes(of: q1, toByteOffset: 16, as: SIMD16<Int8>.self)
             dp[b] = scale
-            sp[b] = scale * Float(wrappingSum(q0) + wrappingSum(q1))
+            let sum = wrappingSum(q0) + wrappingSum(q1)
+            sp[b] = scale * Float(sum)
+            bp[b] = -128 * sum
         }
     }
 }

@@ -17,9 +17,13 @@ public struct RedisOnlineStore: OnlineStore {
     /// Script calls per pipeline.
     let callsPerPipeline = 64
 
+    /// When set, reads share connections with concurrent readers through pipelining.
+    public let multiplexer: RedisMultiplexer?
+
     public init(pool: RedisPool, repository: FeatureRepository, historyDepth: Int = 4, staleRetentionSeconds: Int = 86_400,
-                cluster: Bool = false) {
+                cluster: Bool = false, multiplexer: RedisMultiplexer? = nil) {
         self.pool = pool
+        self.multiplexer = multiplexer
         self.repository = repository
         self.historyDepth = max(1, historyDepth)
         self.staleRetentionSeconds = staleRetentionSeconds
@@ -88,7 +92,8 @@ public struct RedisOnlineStore: OnlineStore {
             locations.append((key, view.name))
         }
         let commands = order.map { key in RedisCommand("HMGET", [key as any RedisArgument] + hashes[key]!.map { $0 as any RedisArgument }) }
-        let replies = try await pool.withConnection { try $0.pipeline(commands) }
+        let replies = if let multiplexer { try await multiplexer.pipeline(commands) }
+            else { try await pool.withConnection { try $0.pipeline(commands) } }
         var fields: [String: [String: [UInt8]]] = [:]
         for (key, reply) in zip(order, replies) {
             guard let values = try reply.checked(command: "HMGET").array else { continue }

@@ -33,6 +33,7 @@ struct ServeCommand: AsyncParsableCommand {
                                                registryRefreshSeconds: settings.server.registryRefreshSeconds, project: registry.project),
             registry: registry, redis: redis, postgres: postgres, metrics: metrics,
             historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds, logger: logger)
+        defer { server.close() }
         try await server.application().runService()
     }
 }

@@ -51,6 +51,7 @@ struct ServerFixture {
             let server = FeatureServer(
                 configuration: ServerConfiguration(port: port, writeToken: "s3cret", maxBodyBytes: 64 * 1024, maxBatchRows: maxBatchRows, project: project),
                 registry: registry, redis: redis, postgres: postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600)
+            defer { server.close() }
             let application = server.application()
             let task = Task { try await application.run() }
             defer { task.cancel() }

@@ -90,3 +90,39 @@ struct RedisTests {
         }
     }
 }
+
+@Suite("Redis multiplexer")
+struct RedisMultiplexerTests {
+    @Test("concurrent callers share connections and each gets exactly its own replies")
+    func concurrentCallers() async throws {
+        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: try TestServers.redisURL()), connections: 2)
+        defer { multiplexer.close() }
+        let prefix = "test:mux:\(UUID().uuidString)"
+        _ = try await multiplexer.pipeline((0..<200).map { RedisCommand("SET", "\(prefix):\($0)", "v\($0)") })
+        let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+            for task in 0..<32 {
+                group.addTask {
+                    var wrong = 0
+                    for round in 0..<50 {
+                        let keys = (0..<5).map { (task * 7 + round * 3 + $0) % 200 }
+                        let replies = try await multiplexer.pipeline(keys.map { RedisCommand("GET", "\(prefix):\($0)") })
+                        wrong += zip(keys, replies).filter { $0.1.string != "v\($0.0)" }.count
+                    }
+                    return wrong
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        #expect(mismatches == 0)
+        _ = try await multiplexer.pipeline((0..<200).map { RedisCommand("DEL", "\(prefix):\($0)") })
+    }
+
+    @Test("a Redis that refuses connections fails callers at once")
+    func failsFast() async throws {
+        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(TestServers.freePort())"), connections: 1)
+        defer { multiplexer.close() }
+        let started = Date()
+        await #expect(throws: RedisError.self) { try await multiplexer.pipeline([RedisCommand("PING")]) }
+        #expect(Date().timeIntervalSince(started) < 2)
+    }
+}
