@@ -81,7 +81,7 @@ extension FeatureServer {
     }
 
     func onlineFeatures(_ request: inout Request) async throws -> OnlineFeatureService.Response {
-        let body = try await decode(OnlineRequestBody.self, from: &request)
+        let body = try await parseOnlineRequest(&request)
         let repository = registry.repository
         let references: [FeatureReference]
         switch (body.features, body.feature_service) {
@@ -115,6 +115,52 @@ extension FeatureServer {
                                                                       staleRetentionSeconds: staleRetentionSeconds, multiplexer: reads),
                                               repository: repository)
             .read(.init(entities: body.entities, references: references, fullFeatureNames: body.full_feature_names ?? false, asOf: asOf))
+    }
+
+    /// Parses an online request without Codable (this runs on every lookup).
+    func parseOnlineRequest(_ request: inout Request) async throws -> OnlineRequestBody {
+        let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        guard buffer.readableBytes > 0 else { throw HTTPError(.badRequest, message: "empty body: expected a JSON object") }
+        let parsed: JSONValue
+        let result: Result<JSONValue, JSONParser.SyntaxError> = buffer.withUnsafeReadableBytes { raw in
+            Result { () throws(JSONParser.SyntaxError) in try JSONParser.parse(raw) }
+        }
+        switch result {
+        case .success(let value): parsed = value
+        case .failure(let error): throw HTTPError(.badRequest, message: error.description)
+        }
+        guard case .object(let fields) = parsed else { throw HTTPError(.badRequest, message: "expected a JSON object") }
+        for key in fields.keys where !["entities", "features", "feature_service", "full_feature_names", "as_of"].contains(key) {
+            throw HTTPError(.badRequest, message: "unknown field \"\(key)\" (expected entities, features or feature_service, full_feature_names, as_of)")
+        }
+        guard case .object(let entityFields)? = fields["entities"] else {
+            throw HTTPError(.badRequest, message: "\"entities\" must be an object of columns, e.g. {\"user_id\": [1, 2]}")
+        }
+        var entities: [String: [JSONValue]] = [:]
+        for (name, value) in entityFields {
+            guard case .array(let values) = value else { throw HTTPError(.badRequest, message: "entity column \"\(name)\" must be a list") }
+            entities[name] = values
+        }
+        func strings(_ key: String) throws -> [String]? {
+            guard let value = fields[key], value != .null else { return nil }
+            guard case .array(let items) = value else { throw HTTPError(.badRequest, message: "\"\(key)\" must be a list of strings") }
+            return try items.map {
+                guard case .string(let text) = $0 else { throw HTTPError(.badRequest, message: "\"\(key)\" must be a list of strings") }
+                return text
+            }
+        }
+        func string(_ key: String) throws -> String? {
+            guard let value = fields[key], value != .null else { return nil }
+            guard case .string(let text) = value else { throw HTTPError(.badRequest, message: "\"\(key)\" must be a string") }
+            return text
+        }
+        var full: Bool?
+        if let value = fields["full_feature_names"], value != .null {
+            guard case .bool(let flag) = value else { throw HTTPError(.badRequest, message: "\"full_feature_names\" must be true or false") }
+            full = flag
+        }
+        return OnlineRequestBody(entities: entities, features: try strings("features"), feature_service: try string("feature_service"),
+                                 full_feature_names: full, as_of: try string("as_of"))
     }
 
     func push(_ request: inout Request) async throws -> Response {

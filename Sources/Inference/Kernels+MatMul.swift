@@ -10,7 +10,7 @@ extension WeightMatrix {
     ///   - out: output rows with stride `outStride` (≥ `rows`).
     func multiply(_ x: UnsafePointer<Float>, _ xq: QuantizedActivations?, batch: Int,
                   into out: UnsafeMutablePointer<Float>, outStride: Int, pool: WorkerPool) {
-        let rowsPerChunk = batch == 1 ? 16 : 8
+        let rowsPerChunk = batch == 1 || vnniKernels ? 16 : 8 // packed groups are 16 rows
         let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk
         pool.parallelFor(chunks) { range in
             let r0 = range.lowerBound * rowsPerChunk
@@ -23,7 +23,7 @@ extension WeightMatrix {
     /// synchronisation instead of one per matrix, and no idle tail per matrix.
     static func multiply(_ products: [(matrix: WeightMatrix, out: UnsafeMutablePointer<Float>, outStride: Int)],
                          _ x: UnsafePointer<Float>, _ xq: QuantizedActivations?, batch: Int, pool: WorkerPool) {
-        let rowsPerChunk = batch == 1 ? 16 : 8
+        let rowsPerChunk = batch == 1 || vnniKernels ? 16 : 8 // packed groups are 16 rows
         let chunkCounts = products.map { ($0.matrix.rows + rowsPerChunk - 1) / rowsPerChunk }
         pool.parallelFor(chunkCounts.reduce(0, +)) { range in
             for chunk in range {

@@ -29,6 +29,7 @@ final class LlamaWeights: @unchecked Sendable {
                 throw InferenceError.unsupportedModel("tensor \(name) has type \(t.type.name), which has no kernel")
             }
             return WeightMatrix(name: name, type: t.type, rows: rows, columns: columns, data: file.tensorData(t))
+                .packedForKernels()
         }
         func vector(_ name: String, count: Int) throws -> UnsafePointer<Float> {
             guard let t = file.tensor(named: name) else { throw GGUFError.missingTensor(name) }

@@ -4,7 +4,8 @@ extension WeightMatrix {
     /// Computes `out[b][r]` for `rowRange` × `acts` with the VNNI kernels; returns false (doing
     /// nothing) for weight types they do not cover.
     ///
-    /// Four or more activation rows: each weight row against four activation rows at a time
+    /// Repacked matrices (``packed``): sixteen rows × four (or one) activation rows per kernel
+    /// call (``PackedKernels``). Otherwise, four or more activation rows: each weight row against four activation rows at a time
     /// (weights unpacked once, reused four times). Fewer: one row by one activation row.
     /// Either way every (row, activation) pair gets bitwise the same value.
     func multiplyRowsVNNI(_ rowRange: Range<Int>, _ xq: QuantizedActivations, acts: Range<Int>,
@@ -13,6 +14,10 @@ extension WeightMatrix {
         let isQ4 = type == .q4_1
         let n = columns, nb = n / 32
         let qs = UnsafePointer(xq.qs.pointer), ds = UnsafePointer(xq.d.pointer), ss = UnsafePointer(xq.s.pointer)
+        if let p = packed {
+            multiplyPacked(p, rowRange, xq, acts: acts, into: out, outStride: outStride)
+            return true
+        }
         var first = acts.lowerBound
         if acts.count >= 4 {
             let groupsEnd = acts.lowerBound + acts.count / 4 * 4
@@ -44,6 +49,42 @@ extension WeightMatrix {
             }
         }
         return true
+    }
+
+    /// The packed path: each group of sixteen rows overlapping `rowRange` × `acts`, four (or
+    /// one) activation rows per kernel call. Groups only partly inside `rowRange` are computed
+    /// whole into a scratch tile and only their rows in range are copied out (the same values).
+    private func multiplyPacked(_ p: PackedWeights, _ rowRange: Range<Int>, _ xq: QuantizedActivations,
+                                acts: Range<Int>, into out: UnsafeMutablePointer<Float>, outStride: Int) {
+        let n = columns, nb = n / 32, g = PackedWeights.groupRows
+        let qs = UnsafePointer(xq.qs.pointer), ds = UnsafePointer(xq.d.pointer)
+        let ss = UnsafePointer(xq.s.pointer), bias = UnsafePointer(xq.bias.pointer)
+        guard !rowRange.isEmpty else { return }
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * g) { tile in
+            for group in rowRange.lowerBound / g...(rowRange.upperBound - 1) / g {
+                let gp = p.group(group), r0 = group * g
+                let whole = r0 >= rowRange.lowerBound && r0 + g <= rowRange.upperBound
+                var b = acts.lowerBound
+                while b < acts.upperBound {
+                    let c = acts.upperBound - b >= 4 ? 4 : 1
+                    let dst = whole ? out + b * outStride + r0 : tile.baseAddress!
+                    let stride = whole ? outStride : g
+                    if type == .q4_1 {
+                        PackedKernels.q4_1(gp, blocks: nb, count: c, qs + b * n, ds + b * nb, ss + b * nb, n: n, dst, outStride: stride)
+                    } else {
+                        PackedKernels.q8_0(gp, blocks: nb, count: c, qs + b * n, ds + b * nb, bias + b * nb, n: n, dst, outStride: stride)
+                    }
+                    if !whole {
+                        for i in 0..<c {
+                            for r in max(r0, rowRange.lowerBound)..<min(r0 + g, rowRange.upperBound) {
+                                out[(b + i) * outStride + r] = tile[i * g + r - r0]
+                            }
+                        }
+                    }
+                    b += c
+                }
+            }
+        }
     }
 #else
     /// Portable build: no VNNI kernels; callers fall back to the SIMD kernels.

@@ -1,5 +1,6 @@
 /// A 2-D weight tensor inside the memory-mapped model: `rows` rows of `columns` elements,
-/// each row stored contiguously in the tensor's GGML block format. Never copied.
+/// each row stored contiguously in the tensor's GGML block format. The mapped data is never
+/// copied; release x86_64 builds may add a repacked copy (``packed``).
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
     public let type: GGMLType
@@ -7,6 +8,8 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     let data: UnsafeRawPointer
     let rowBytes: Int
+    /// The same weights in the VNNI kernels' interleaved layout (release x86_64 builds), or nil.
+    var packed: PackedWeights?
 
     init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
         self.name = name
@@ -15,6 +18,15 @@ public struct WeightMatrix: @unchecked Sendable {
         self.columns = columns
         self.data = data
         rowBytes = type.byteCount(elements: columns)
+    }
+
+    /// This matrix plus a repacked copy for the VNNI kernels when they are built and support it
+    /// (``PackedWeights``; releases the file pages of the original).
+    func packedForKernels() -> WeightMatrix {
+        guard vnniKernels, packed == nil else { return self }
+        var m = self
+        m.packed = PackedWeights(type: type, rows: rows, columns: columns, data: data)
+        return m
     }
 
     @inline(__always) func row(_ r: Int) -> UnsafeRawPointer { data + r * rowBytes }
