@@ -1,13 +1,32 @@
 import Metrics
+import Synchronization
 
 /// The server's Prometheus metrics (exported at `GET /metrics`).
 enum ServerMetrics {
+    /// Metric handles are looked up once per (path, status) and kept: creating one per request
+    /// costs a registry lookup under a lock.
+    private static let counters = Mutex<[String: Counter]>([:])
+    private static let timers = Mutex<[String: Metrics.Timer]>([:])
+
     static func requests(path: String, status: Int) -> Counter {
-        Counter(label: "pantry_http_requests_total", dimensions: [("path", path), ("status", String(status))])
+        let key = "\(path) \(status)"
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: "pantry_http_requests_total", dimensions: [("path", path), ("status", String(status))])
+            cache[key] = counter
+            return counter
+        }
     }
+
     static func latency(path: String) -> Metrics.Timer {
-        Metrics.Timer(label: "pantry_http_request_duration_seconds", dimensions: [("path", path)], preferredDisplayUnit: .seconds)
+        timers.withLock { cache in
+            if let timer = cache[path] { return timer }
+            let timer = Metrics.Timer(label: "pantry_http_request_duration_seconds", dimensions: [("path", path)], preferredDisplayUnit: .seconds)
+            cache[path] = timer
+            return timer
+        }
     }
+
     static let redisErrors = Counter(label: "pantry_redis_errors_total")
     static let postgresErrors = Counter(label: "pantry_postgres_errors_total")
     static let registryRefreshFailures = Counter(label: "pantry_registry_refresh_failures_total")

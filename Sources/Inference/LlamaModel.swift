@@ -52,6 +52,9 @@ final class LlamaModel: @unchecked Sendable {
     private let xq, attq, hq: QuantizedActivations
     private let scores: ScratchBuffer<Float> // one row of `contextLength` per worker
     private let ropeInvFreq: [Float]
+    /// Per token of the micro-batch: `(cos, sin)` of `position·θ_i` for each rotated pair,
+    /// computed once per forward pass instead of once per head and layer.
+    private let ropeTable: ScratchBuffer<Float>
 
     init(weights: LlamaWeights, pool: WorkerPool, precision: ActivationPrecision, layerLimit: Int? = nil,
          outputLimit: Int? = nil) {
@@ -63,7 +66,10 @@ final class LlamaModel: @unchecked Sendable {
         activeLayers = min(c.layerCount, layerLimit ?? c.layerCount)
         outputRows = min(c.vocabSize, outputLimit ?? c.vocabSize)
         let head = weights.output
-        outputHead = WeightMatrix(name: head.name, type: head.type, rows: outputRows, columns: head.columns, data: head.data)
+        var truncatedHead = WeightMatrix(name: head.name, type: head.type, rows: outputRows, columns: head.columns, data: head.data)
+        // The packed copy's leading groups are the packed form of the leading rows.
+        if outputRows % PackedWeights.groupRows == 0 { truncatedHead.packed = head.packed }
+        outputHead = truncatedHead
         x = ScratchBuffer(count: maxBatch * c.dim)
         xb = ScratchBuffer(count: maxBatch * c.dim)
         q = ScratchBuffer(count: maxBatch * c.qDim)
@@ -76,6 +82,7 @@ final class LlamaModel: @unchecked Sendable {
         attq = QuantizedActivations(rows: maxBatch, columns: c.qDim)
         hq = QuantizedActivations(rows: maxBatch, columns: c.ffnDim)
         scores = ScratchBuffer(count: pool.threadCount * c.contextLength)
+        ropeTable = ScratchBuffer(count: maxBatch * c.ropeDim)
         // θ_i = base^(−2i/d_rope) for each rotated pair i.
         ropeInvFreq = (0..<c.ropeDim / 2).map { i in
             Float(pow(Double(c.ropeBase), -2.0 * Double(i) / Double(c.ropeDim)))
@@ -116,6 +123,16 @@ final class LlamaModel: @unchecked Sendable {
         }
         for t in batch { t.cache.count = max(t.cache.count, t.position + 1) }
 
+        // Rotation angles of every token, shared by all heads and layers.
+        let rd = c.ropeDim
+        for (b, t) in batch.enumerated() {
+            for i in 0..<rd / 2 {
+                let angle = Float(t.position) * ropeInvFreq[i]
+                ropeTable[b * rd + 2 * i] = cos(angle)
+                ropeTable[b * rd + 2 * i + 1] = sin(angle)
+            }
+        }
+
         // Token embedding lookup.
         for (b, t) in batch.enumerated() { w.tokenEmbedding.dequantizeRow(t.token, into: x.pointer + b * dim) }
 
@@ -130,8 +147,9 @@ final class LlamaModel: @unchecked Sendable {
 
             // RoPE on q and k, then store k and v in each token's cache slot.
             for (b, t) in batch.enumerated() {
-                for h in 0..<c.headCount { rope(q.pointer + b * qDim + h * hd, position: t.position) }
-                for h in 0..<c.kvHeadCount { rope(k.pointer + b * kvDim + h * hd, position: t.position) }
+                let angles = ropeTable.pointer + b * rd
+                for h in 0..<c.headCount { rope(q.pointer + b * qDim + h * hd, angles) }
+                for h in 0..<c.kvHeadCount { rope(k.pointer + b * kvDim + h * hd, angles) }
                 t.cache.key(l, t.position).update(from: k.pointer + b * kvDim, count: kvDim)
                 t.cache.value(l, t.position).update(from: v.pointer + b * kvDim, count: kvDim)
             }
@@ -182,11 +200,11 @@ final class LlamaModel: @unchecked Sendable {
     }
 
     /// Rotary position embedding on one head, rotating adjacent pairs `(v[2i], v[2i+1])` by
-    /// `position·θ_i` (GGUF's converter permuted q/k so that the "normal" pairing applies).
-    private func rope(_ head: UnsafeMutablePointer<Float>, position: Int) {
+    /// `position·θ_i` (GGUF's converter permuted q/k so that the "normal" pairing applies);
+    /// `angles` holds the `(cos, sin)` pairs of the token (``ropeTable``).
+    private func rope(_ head: UnsafeMutablePointer<Float>, _ angles: UnsafePointer<Float>) {
         for i in 0..<config.ropeDim / 2 {
-            let angle = Float(position) * ropeInvFreq[i]
-            let cosA = cos(angle), sinA = sin(angle)
+            let cosA = angles[2 * i], sinA = angles[2 * i + 1]
             let a = head[2 * i], b = head[2 * i + 1]
             head[2 * i] = a * cosA - b * sinA
             head[2 * i + 1] = a * sinA + b * cosA
