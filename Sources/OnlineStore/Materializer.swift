@@ -89,16 +89,25 @@ public struct Materializer: Sendable {
             var batch: [OnlineRow] = []
             batch.reserveCapacity(batchSize)
             let decoder = JSONDecoder()
-            try postgres.copyOutRows(sql, name: "materialize: read \(view.name)") { fields in
-                batch.append(try Self.row(fields, view: view, keyCount: keys.count, decoder: decoder))
-                rowsRead += 1
-                if batch.count == batchSize {
-                    written = written + (try store.write(batch, on: redis))
-                    batch.removeAll(keepingCapacity: true)
-                    progress(rowsRead)
+            // Reading PostgreSQL and writing Redis overlap: this thread parses rows while a
+            // writer thread sends the previous batch.
+            let writer = BatchWriter(store: store, redis: redis)
+            do {
+                try postgres.copyOutRows(sql, name: "materialize: read \(view.name)") { fields in
+                    batch.append(try Self.row(fields, view: view, keyCount: keys.count, decoder: decoder))
+                    rowsRead += 1
+                    if batch.count == batchSize {
+                        try writer.submit(batch)
+                        batch.removeAll(keepingCapacity: true)
+                        progress(rowsRead)
+                    }
                 }
+                if !batch.isEmpty { try writer.submit(batch) }
+                written = try writer.finish()
+            } catch {
+                _ = try? writer.finish()
+                throw error
             }
-            if !batch.isEmpty { written = written + (try store.write(batch, on: redis)) }
             progress(rowsRead)
             try postgres.query("""
                 UPDATE pantry.materialization_runs SET status = 'succeeded', finished_at = now(), rows_read = $2, rows_written = $3 WHERE id = $1
@@ -123,6 +132,48 @@ public struct Materializer: Sendable {
             return FeatureValue(offlineText: text, type: feature.type, decoder: decoder)
         }
         return OnlineRow(view: view, keys: keys, eventMicros: event, createdMicros: created, values: values)
+    }
+}
+
+/// Writes batches on its own thread, one at a time, with at most one batch waiting: enough to
+/// overlap reading and writing without holding more than two batches in memory.
+final class BatchWriter: @unchecked Sendable {
+    private let store: RedisOnlineStore
+    private let redis: RedisConnection
+    private let queue = DispatchQueue(label: "pantry.materialize.writer")
+    private let slots = DispatchSemaphore(value: 2)
+    private let lock = NSLock()
+    private var summary = OnlineWriteSummary()
+    private var failure: (any Error)?
+
+    init(store: RedisOnlineStore, redis: RedisConnection) {
+        self.store = store
+        self.redis = redis
+    }
+
+    /// Queues a batch; throws the first write error seen so far, so a dead Redis stops the read.
+    func submit(_ rows: [OnlineRow]) throws {
+        if let failure = lock.withLock({ failure }) { throw failure }
+        slots.wait()
+        queue.async { [self] in
+            defer { slots.signal() }
+            guard lock.withLock({ failure == nil }) else { return }
+            do {
+                let written = try store.write(rows, on: redis)
+                lock.withLock { summary = summary + written }
+            } catch {
+                lock.withLock { if failure == nil { failure = error } }
+            }
+        }
+    }
+
+    /// Waits for every queued batch; returns the total or throws the first error.
+    func finish() throws -> OnlineWriteSummary {
+        queue.sync {}
+        return try lock.withLock {
+            if let failure { throw failure }
+            return summary
+        }
     }
 }
 
