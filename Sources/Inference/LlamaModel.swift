@@ -140,7 +140,7 @@ final class LlamaModel: @unchecked Sendable {
             let layer = w.layers[l]
 
             // Attention block: pre-norm, then the q/k/v projections.
-            for b in 0..<n { rmsNorm(x.pointer + b * dim, weight: layer.attnNorm, into: xb.pointer + b * dim) }
+            forEachRow(n) { b in rmsNorm(x.pointer + b * dim, weight: layer.attnNorm, into: xb.pointer + b * dim) }
             let xbq = quantizeIfNeeded(xb.pointer, xq, rows: n)
             WeightMatrix.multiply([(layer.wq, q.pointer, qDim), (layer.wk, k.pointer, kvDim), (layer.wv, v.pointer, kvDim)],
                                   xb.pointer, xbq, batch: n, pool: pool)
@@ -160,20 +160,24 @@ final class LlamaModel: @unchecked Sendable {
             // Output projection and residual.
             let attIn = quantizeIfNeeded(att.pointer, attq, rows: n)
             layer.wo.multiply(att.pointer, attIn, batch: n, into: xb.pointer, outStride: dim, pool: pool)
-            for i in 0..<n * dim { x.pointer[i] += xb.pointer[i] }
+            forEachRow(n) { b in
+                for i in b * dim..<(b + 1) * dim { x.pointer[i] += xb.pointer[i] }
+                rmsNorm(x.pointer + b * dim, weight: layer.ffnNorm, into: xb.pointer + b * dim)
+            }
 
             // SwiGLU feed-forward block.
-            for b in 0..<n { rmsNorm(x.pointer + b * dim, weight: layer.ffnNorm, into: xb.pointer + b * dim) }
             let ffnIn = quantizeIfNeeded(xb.pointer, xq, rows: n)
             WeightMatrix.multiply([(layer.wGate, hb.pointer, ffn), (layer.wUp, hb2.pointer, ffn)],
                                   xb.pointer, ffnIn, batch: n, pool: pool)
-            for i in 0..<n * ffn {
-                let g = hb.pointer[i]
-                hb.pointer[i] = g / (1 + exp(-g)) * hb2.pointer[i]
+            forEachRow(n) { b in
+                for i in b * ffn..<(b + 1) * ffn {
+                    let g = hb.pointer[i]
+                    hb.pointer[i] = g / (1 + exp(-g)) * hb2.pointer[i]
+                }
             }
             let downIn = quantizeIfNeeded(hb.pointer, hq, rows: n)
             layer.wDown.multiply(hb.pointer, downIn, batch: n, into: xb.pointer, outStride: dim, pool: pool)
-            for i in 0..<n * dim { x.pointer[i] += xb.pointer[i] }
+            forEachRow(n) { b in for i in b * dim..<(b + 1) * dim { x.pointer[i] += xb.pointer[i] } }
         }
 
         // Final norm and output head, only for the tokens whose logits are wanted.
@@ -189,6 +193,16 @@ final class LlamaModel: @unchecked Sendable {
     }
 
     // MARK: Building blocks
+
+    /// Runs `body` for every token row `0..<n`: on the worker pool for batches of four or more
+    /// (row-wise work, so the results do not depend on the split), inline otherwise.
+    private func forEachRow(_ n: Int, _ body: (Int) -> Void) {
+        if n >= 4 {
+            pool.parallelFor(n) { rows in for b in rows { body(b) } }
+        } else {
+            for b in 0..<n { body(b) }
+        }
+    }
 
     /// RMSNorm: `out = x / √(mean(x²) + ε) ⊙ weight`.
     private func rmsNorm(_ xIn: UnsafePointer<Float>, weight: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
@@ -237,10 +251,19 @@ final class LlamaModel: @unchecked Sendable {
                 while p < length {
                     let r = t.cache.run(l, from: p)
                     let count = min(r.count, length - p)
-                    for i in 0..<count {
+                    var i = 0
+                    if hd == 64 {
+                        while i + 16 <= count {
+                            Kernels.scores16x64(qh, r.keys + i * kvDim + kvOffset, stride: kvDim, scale: scale, into: sc + p + i)
+                            for j in i..<i + 16 { maxScore = max(maxScore, sc[p + j]) }
+                            i += 16
+                        }
+                    }
+                    while i < count {
                         let s = Kernels.dotF32(qh, r.keys + i * kvDim + kvOffset, count: hd) * scale
                         sc[p + i] = s
                         maxScore = max(maxScore, s)
+                        i += 1
                     }
                     p += count
                 }
@@ -277,7 +300,7 @@ final class LlamaModel: @unchecked Sendable {
 
     private func quantizeIfNeeded(_ src: UnsafePointer<Float>, _ dst: QuantizedActivations, rows: Int) -> QuantizedActivations? {
         guard precision == .int8 else { return nil }
-        dst.quantize(src, rows: rows)
+        dst.quantize(src, rows: rows, pool: pool)
         return dst
     }
 }

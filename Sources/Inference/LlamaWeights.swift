@@ -1,4 +1,5 @@
-/// The tensors of one transformer block, as views into the mapped file.
+/// The tensors of one transformer block, as views into the mapped file (plus, for the VNNI
+/// kernels, repacked copies of the matrices: ``WeightMatrix/packed``).
 struct LayerWeights: @unchecked Sendable {
     let attnNorm: UnsafePointer<Float>
     let wq, wk, wv, wo: WeightMatrix

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A weight matrix repacked at load time into the row-interleaved layout of the AVX-512 VNNI
-/// kernels (``PackedKernels``): sixteen rows form a *group*, and within a group the weights of
-/// one 32-element block of all sixteen rows are stored so that one 512-bit register holds four
+/// kernels (`PackedKernels`, x86_64 release builds): sixteen rows form a *group*, and within a
+/// group the weights of one 32-element block of all sixteen rows are stored so that one 512-bit register holds four
 /// consecutive weights of each row, one row per 32-bit lane. A `vpdpbusd` against four
 /// activation bytes broadcast to all lanes then advances sixteen dot products at once, and the
 /// per-block float work (convert, scale, FMA) is done once per sixteen rows instead of once

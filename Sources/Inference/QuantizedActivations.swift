@@ -22,12 +22,22 @@ final class QuantizedActivations: @unchecked Sendable {
         bias = ScratchBuffer(count: rows * blocksPerRow)
     }
 
-    /// Quantises `rows` rows of `columns` floats from `x` (row stride `columns`).
-    func quantize(_ x: UnsafePointer<Float>, rows: Int) {
+    /// Quantises `rows` rows of `columns` floats from `x` (row stride `columns`); batches of
+    /// four or more rows are split over `pool` (each block's result does not depend on the split).
+    func quantize(_ x: UnsafePointer<Float>, rows: Int, pool: WorkerPool? = nil) {
         precondition(rows <= capacityRows)
-        let blocks = rows * blocksPerRow
+        if let pool, rows >= 4 {
+            pool.parallelFor(rows) { range in
+                quantizeBlocks(x, range.lowerBound * blocksPerRow..<range.upperBound * blocksPerRow)
+            }
+        } else {
+            quantizeBlocks(x, 0..<rows * blocksPerRow)
+        }
+    }
+
+    private func quantizeBlocks(_ x: UnsafePointer<Float>, _ blocks: Range<Int>) {
         let q = qs.pointer, dp = d.pointer, sp = s.pointer, bp = bias.pointer
-        for b in 0..<blocks {
+        for b in blocks {
             let src = UnsafeRawPointer(x + b * 32)
             let v0 = src.loadUnaligned(as: SIMD16<Float>.self)
             let v1 = src.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)

@@ -60,10 +60,14 @@
     return s
 }
 
+/// The largest `|v[i]|` (0 for an all-zero vector), by pairwise halving: `max` of non-negative
+/// non-NaN values does not depend on the order, and the tree is 4 `vmaxps` deep instead of 16.
 @inline(__always) func absMax(_ v: SIMD16<Float>) -> Float {
-    var m: Float = 0
-    for i in 0..<16 { m = max(m, abs(v[i])) }
-    return m
+    var h8 = SIMD8<Float>()
+    for i in 0..<8 { h8[i] = max(abs(v[i]), abs(v[i + 8])) }
+    var h4 = SIMD4<Float>()
+    for i in 0..<4 { h4[i] = max(h8[i], h8[i + 4]) }
+    return max(max(max(h4[0], h4[2]), max(h4[1], h4[3])), 0)
 }
 
 /// `acc += x·s` with fused multiply-adds (`vfmadd231ps`).

@@ -5,8 +5,9 @@ extension WeightMatrix {
     /// nothing) for weight types they do not cover.
     ///
     /// Repacked matrices (``packed``): sixteen rows × four (or one) activation rows per kernel
-    /// call (``PackedKernels``). Otherwise, four or more activation rows: each weight row against four activation rows at a time
-    /// (weights unpacked once, reused four times). Fewer: one row by one activation row.
+    /// call (``PackedKernels``). Otherwise (e.g. `PANTRY_UNPACKED_WEIGHTS=1`), four or more
+    /// activation rows: each weight row against four activation rows at a time (weights
+    /// unpacked once, reused four times). Fewer: one row by one activation row.
     /// Either way every (row, activation) pair gets bitwise the same value.
     func multiplyRowsVNNI(_ rowRange: Range<Int>, _ xq: QuantizedActivations, acts: Range<Int>,
                           into out: UnsafeMutablePointer<Float>, outStride: Int) -> Bool {

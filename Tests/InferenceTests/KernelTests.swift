@@ -41,6 +41,21 @@ struct KernelTests {
         }
     }
 
+    /// The sixteen-keys-at-a-time score kernel is bitwise the per-key `dotF32 · scale`.
+    @Test func scoreKernelMatchesDotProduct() {
+        var rng = SeededGenerator(seed: 7)
+        let stride = 192
+        let q = ScratchBuffer<Float>(count: 64), keys = ScratchBuffer<Float>(count: 16 * stride)
+        for i in 0..<64 { q[i] = Float(Int(rng.next() % 2001) - 1000) / 137 }
+        for i in 0..<keys.count { keys[i] = Float(Int(rng.next() % 2001) - 1000) / 91 }
+        let out = ScratchBuffer<Float>(count: 16)
+        Kernels.scores16x64(q.pointer, keys.pointer + 64, stride: stride, scale: 0.125, into: out.pointer)
+        for i in 0..<16 {
+            let expected = Kernels.dotF32(q.pointer, keys.pointer + 64 + i * stride, count: 64) * 0.125
+            #expect(out[i].bitPattern == expected.bitPattern, "key \(i): \(out[i]) vs \(expected)")
+        }
+    }
+
     @Test func quantisationRoundTrip() {
         let q = QuantizedActivations(rows: 1, columns: 64)
         var x = [Float](repeating: 0, count: 64)
