@@ -81,7 +81,7 @@ struct FeatureServerTests {
             let started = Date()
             let down = try await server.post("/v1/features/online", body)
             #expect(down.status == 503, "\(down.body)")
-            #expect(Date().timeIntervalSince(started) < 3)
+            #expect(Date().timeIntervalSince(started) < 10, "must fail within its timeout, not hang")
             #expect(try await server.get("/health").status == 503)
             try redis.start()
             #expect(try await server.post("/v1/features/online", body).status == 200)

@@ -53,7 +53,7 @@ struct PostgresRecoveryTests {
         let passwordError = #expect(throws: PostgresError.self) { try wrong.ensureConnected() }
         #expect(passwordError?.message.contains("password authentication failed") == true)
         #expect(passwordError?.message.contains("wrong") == false, "the password must not leak into errors")
-        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(Date().timeIntervalSince(start) < 15, "must fail, not hang")
 
         let silent = SilentListener()
         defer { silent.close() }
@@ -62,7 +62,7 @@ struct PostgresRecoveryTests {
         let began = Date()
         let timeoutError = #expect(throws: PostgresError.self) { try hanging.ensureConnected() }
         #expect(timeoutError?.kind == .connection)
-        #expect(Date().timeIntervalSince(began) < 6)
+        #expect(Date().timeIntervalSince(began) < 15, "must give up after connect_timeout, not hang")
 
         let malformed = PostgresConnection(configuration: PostgresConfiguration(url: "postgres://[nonsense"))
         #expect(throws: PostgresError.self) { try malformed.ensureConnected() }

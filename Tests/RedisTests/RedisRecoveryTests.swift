@@ -48,7 +48,7 @@ struct RedisRecoveryTests {
         let began = Date()
         let timeoutError = #expect(throws: RedisError.self) { try hanging.ensureConnected() }
         #expect(timeoutError?.kind == .connection)
-        #expect(Date().timeIntervalSince(began) < 4)
+        #expect(Date().timeIntervalSince(began) < 10, "must give up after its timeouts, not hang")
     }
 }
 
