@@ -30,7 +30,7 @@ step "point-in-time-correct training sets (Jobs/)"
 $PANTRY job run Jobs/export_training_set.yaml
 $PANTRY job run Jobs/export_movie_embeddings.yaml
 echo; echo "first rows of out/ranking_v1_training_set.csv.gz:"
-gzip -dc out/ranking_v1_training_set.csv.gz | head -4
+gzip -dc out/ranking_v1_training_set.csv.gz | sed -n '1,4p'
 
 step "online store: materialize to Redis, check training/serving skew"
 $PANTRY materialize-incremental
