@@ -21,44 +21,43 @@ extension Ingestor {
             throw IngestError(source: file, message: "cannot open: \(String(cString: strerror(errno)))")
         }
         defer { fclose(handle) }
-        return try ingestRecords(source: file, on: connection) { emit in
-            var line: UnsafeMutablePointer<CChar>?
-            var capacity = 0
-            var number = 0
-            defer { free(line) }
-            let decoder = JSONDecoder()
+        var line: UnsafeMutablePointer<CChar>?
+        var capacity = 0
+        var number = 0
+        defer { free(line) }
+        let decoder = JSONDecoder()
+        return try ingestRecords(source: file, on: connection) {
             while getline(&line, &capacity, handle) > 0 {
                 number += 1
                 let text = String(cString: line!)
                 if text.allSatisfy(\.isWhitespace) { continue }
-                let record: [String: JSONValue]
-                do { record = try decoder.decode([String: JSONValue].self, from: Data(text.utf8)) } catch {
+                do { return (try decoder.decode([String: JSONValue].self, from: Data(text.utf8)), number) } catch {
                     throw IngestError(source: file, line: number, message: "not a JSON object")
                 }
-                try emit(record, number)
             }
+            return nil
         }
     }
 
     /// Appends records (column name → value) to the offline store: offline push.
     public func push(_ records: [[String: JSONValue]], source: String = "push", on connection: PostgresConnection) throws -> Int {
-        try ingestRecords(source: source, on: connection) { emit in
-            for (index, record) in records.enumerated() { try emit(record, index + 1) }
-        }
+        var iterator = records.enumerated().makeIterator()
+        return try ingestRecords(source: source, on: connection) { iterator.next().map { ($0.element, $0.offset + 1) } }
     }
 
-    /// Shared path of JSON lines and push: every known column is staged; each record is checked.
+    /// Shared path of JSON lines and push: every known column is staged; each record, pulled
+    /// from `next` with its line number until it returns nil, is checked value by value.
     func ingestRecords(source: String, on connection: PostgresConnection,
-                       produce: (_ emit: ([String: JSONValue], Int) throws -> Void) throws -> Void) throws -> Int {
+                       next: () throws -> (record: [String: JSONValue], line: Int)?) throws -> Int {
         let columns = inputColumns
+        let known = Set(columns.map(\.name))
         return try ingest(columns: columns, source: source, on: connection) { tx, staging in
             let names = try columns.map { try SQLIdentifier($0.name).quoted }.joined(separator: ", ")
-            try tx.copyIn("COPY \(staging) (\(names)) FROM STDIN", name: "ingest: copy") { sendChunk in
-              try withoutActuallyEscaping(sendChunk) { send in
+            try tx.copyIn("COPY \(staging) (\(names)) FROM STDIN", name: "ingest: copy") { send in
                 var buffer: [UInt8] = []
                 buffer.reserveCapacity(1 << 20)
-                try produce { record, line in
-                    for key in record.keys where !columns.contains(where: { $0.name == key }) {
+                while let (record, line) = try next() {
+                    for key in record.keys where !known.contains(key) {
                         throw IngestError(source: source, line: line, column: key,
                                           message: "unknown column for view \(table.view.name) (expected some of: \(columns.map(\.name).joined(separator: ", ")))")
                     }
@@ -80,7 +79,6 @@ extension Ingestor {
                     }
                 }
                 if !buffer.isEmpty { try buffer.withUnsafeBytes { try send($0) } }
-              }
             }
         }
     }
@@ -91,7 +89,7 @@ extension Ingestor {
         case (.int32, .integer(let number)): return Int32(exactly: number).map { String($0) }
         case (.int64, .integer(let number)): return String(number)
         case (.float, .integer(let number)), (.double, .integer(let number)): return String(number)
-        case (.float, .number(let number)), (.double, .number(let number)): return PostgresFloatText(number)
+        case (.float, .number(let number)), (.double, .number(let number)): return number.postgresText
         case (.string, .string(let text)): return text
         case (.bool, .bool(let flag)): return flag ? "t" : "f"
         case (.timestamp, .string(let text)): return PostgresTimestamp.parse(text).map(PostgresTimestamp.format)
@@ -121,8 +119,6 @@ extension Ingestor {
             return nil
         }
     }
-
-    static func PostgresFloatText(_ value: Double) -> String { value.postgresText }
 
     /// The column names of a CSV file's first line (RFC 4180 quoting).
     static func readCSVHeader(_ file: String) throws -> [String] {

@@ -65,7 +65,8 @@ public struct OnlineFeatureService: Sendable {
         }
         // Join key values as text, checked against the entity types.
         var keyText: [String: [String?]] = [:]
-        for key in join.requiredKeys {
+        let requiredKeys = join.requiredKeys
+        for key in requiredKeys {
             guard let values = request.entities[key.name] else {
                 throw RequestError("missing entity column \"\(key.name)\" (needed by the requested features; given: \(request.entities.keys.sorted().joined(separator: ", ")))")
             }
@@ -94,7 +95,7 @@ public struct OnlineFeatureService: Sendable {
         let results = try await store.read(cells)
 
         // Join key columns first, in the order the views name them (as Feast does).
-        var columns = join.requiredKeys.map(\.name).map { name in
+        var columns = requiredKeys.map(\.name).map { name in
             Column(name: name, values: request.entities[name]!.map(Self.keyValue),
                    statuses: Array(repeating: .present, count: rowCount), eventMicros: Array(repeating: nil, count: rowCount))
         }
@@ -102,6 +103,8 @@ public struct OnlineFeatureService: Sendable {
         let referenceMicros = Int64((reference.timeIntervalSince1970 * 1_000_000).rounded())
         for (viewIndex, selection) in join.selections.enumerated() {
             let ttl = Int64(selection.view.ttlSeconds) * 1_000_000
+            // Where each requested feature sits in the view's stored values (once, not per row).
+            let positions = selection.features.map { feature in selection.view.features.firstIndex(of: feature)! }
             var viewColumns = selection.features.map { feature in
                 Column(name: request.fullFeatureNames ? "\(selection.view.name)__\(feature.name)" : feature.name,
                        values: [], statuses: [], eventMicros: [])
@@ -124,7 +127,7 @@ public struct OnlineFeatureService: Sendable {
                         viewColumns[featureIndex].eventMicros.append(nil)
                         continue
                     }
-                    let value = picked.values[selection.view.features.firstIndex(of: feature)!]
+                    let value = picked.values[positions[featureIndex]]
                     let stale = ttl > 0 && referenceMicros - picked.eventMicros > ttl
                     viewColumns[featureIndex].values.append(stale ? .null : value)
                     viewColumns[featureIndex].statuses.append(stale ? .outsideMaxAge : value.isNull ? .nullValue : .present)

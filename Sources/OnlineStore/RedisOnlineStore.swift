@@ -31,8 +31,11 @@ public struct RedisOnlineStore: OnlineStore {
     }
 
     func redisKey(view: FeatureView, keys: [String]) -> String {
-        let names = repository.joinKeys(of: view).map(\.name)
-        return OnlineKey.redisKey(project: repository.project, keys: Array(zip(names, keys)).map { ($0.0, $0.1) })
+        redisKey(names: repository.joinKeys(of: view).map(\.name), keys: keys)
+    }
+
+    func redisKey(names: [String], keys: [String]) -> String {
+        OnlineKey.redisKey(project: repository.project, keys: Array(zip(names, keys)))
     }
 
     public func write(_ rows: [OnlineRow]) async throws -> OnlineWriteSummary {
@@ -82,11 +85,14 @@ public struct RedisOnlineStore: OnlineStore {
         var hashes: [String: [String]] = [:]
         var order: [String] = []
         var views: [String: FeatureView] = [:]
+        var keyNames: [String: [String]] = [:]  // join key names per view, looked up once per batch
         var locations: [(String, String)?] = []
         for cell in cells {
             guard let view = views[cell.view] ?? repository.view(named: cell.view) else { locations.append(nil); continue }
             views[cell.view] = view
-            let key = redisKey(view: view, keys: cell.keys)
+            let names = keyNames[cell.view] ?? repository.joinKeys(of: view).map(\.name)
+            keyNames[cell.view] = names
+            let key = redisKey(names: names, keys: cell.keys)
             if hashes[key] == nil { hashes[key] = []; order.append(key) }
             if !hashes[key]!.contains(view.name) { hashes[key]!.append(view.name) }
             locations.append((key, view.name))
