@@ -49,6 +49,9 @@ let package = Package(
         ]),
         .target(name: "Redis", dependencies: [
             "CHiredis", "ConnectionPool",
+            .product(name: "DequeModule", package: "swift-collections"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
@@ -103,6 +106,8 @@ let package = Package(
             "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "FeatureServer", "DemoData", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "Yams", package: "Yams"),
             .product(name: "Metrics", package: "swift-metrics"),
             .product(name: "Prometheus", package: "swift-prometheus"),

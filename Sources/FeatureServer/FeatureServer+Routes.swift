@@ -37,13 +37,13 @@ extension FeatureServer {
         router.post("/v1/features/online") { request, _ in
             var request = request
             return try await instrumented("/v1/features/online") {
-                rawJSON(PantryResponse(try await onlineFeatures(&request)).jsonBytes)
+                rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&request), style: .pantry))
             }
         }
         router.post("/get-online-features") { request, _ in
             var request = request
             return try await instrumented("/get-online-features") {
-                rawJSON(FeastResponse(try await onlineFeatures(&request), feastStatuses: true).jsonBytes)
+                rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&request), style: .feast))
             }
         }
         router.post("/v1/push") { request, _ in
@@ -82,24 +82,8 @@ extension FeatureServer {
 
     func onlineFeatures(_ request: inout Request) async throws -> OnlineFeatureService.Response {
         let body = try await parseOnlineRequest(&request)
-        let repository = registry.repository
-        let references: [FeatureReference]
-        switch (body.features, body.feature_service) {
-        case (let features?, nil):
-            references = try features.map { text in
-                guard let reference = FeatureReference(parsing: text) else {
-                    throw HTTPError(.badRequest, message: "bad feature reference \"\(text)\": expected \"view:feature\" or \"view\"")
-                }
-                return reference
-            }
-        case (nil, let name?):
-            guard let service = repository.service(named: name) else {
-                throw HTTPError(.badRequest, message: "unknown feature service \"\(name)\" (services: \(repository.services.map(\.name).joined(separator: ", ")))")
-            }
-            references = service.features
-        default:
-            throw HTTPError(.badRequest, message: "give exactly one of \"features\" or \"feature_service\"")
-        }
+        let (repository, plan) = try registry.plan(features: body.features, service: body.feature_service,
+                                                   fullFeatureNames: body.full_feature_names ?? false)
         let rows = body.entities.values.first?.count ?? 0
         guard rows <= configuration.maxBatchRows else {
             throw HTTPError(.badRequest, message: "\(rows) entity rows in one request; the limit is \(configuration.maxBatchRows)")
@@ -114,7 +98,7 @@ extension FeatureServer {
         return try await OnlineFeatureService(store: RedisOnlineStore(pool: redis, repository: repository, historyDepth: historyDepth,
                                                                       staleRetentionSeconds: staleRetentionSeconds, multiplexer: reads),
                                               repository: repository)
-            .read(.init(entities: body.entities, references: references, fullFeatureNames: body.full_feature_names ?? false, asOf: asOf))
+            .read(entities: body.entities, plan: plan, asOf: asOf)
     }
 
     /// Parses an online request without Codable (this runs on every lookup).

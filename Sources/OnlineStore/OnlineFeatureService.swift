@@ -50,25 +50,23 @@ public struct OnlineFeatureService: Sendable {
     }
 
     public func read(_ request: Request, now: Date = Date()) async throws -> Response {
-        let join: PointInTimeJoin
-        do {
-            join = try PointInTimeJoin(references: request.references, repository: repository, pgvector: false,
-                                       fullFeatureNames: request.fullFeatureNames, asOfCreated: false)
-        } catch {
-            throw RequestError("\(error)")
-        }
+        let plan = try OnlineReadPlan(references: request.references, repository: repository, fullFeatureNames: request.fullFeatureNames)
+        return try await read(entities: request.entities, plan: plan, asOf: request.asOf, now: now)
+    }
+
+    /// Reads with an already resolved plan (servers cache plans per feature list).
+    public func read(entities: [String: [JSONValue]], plan: OnlineReadPlan, asOf: Date?, now: Date = Date()) async throws -> Response {
         // With no entity columns at all (only views without entities), there is one row.
-        let rowCount = request.entities.isEmpty ? 1 : request.entities.values.first!.count
-        if request.entities.values.contains(where: { $0.count != rowCount }) {
-            let lengths = request.entities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.count)" }.joined(separator: ", ")
+        let rowCount = entities.isEmpty ? 1 : entities.values.first!.count
+        if entities.values.contains(where: { $0.count != rowCount }) {
+            let lengths = entities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.count)" }.joined(separator: ", ")
             throw RequestError("entity columns have different lengths: \(lengths)")
         }
         // Join key values as text, checked against the entity types.
         var keyText: [String: [String?]] = [:]
-        let requiredKeys = join.requiredKeys
-        for key in requiredKeys {
-            guard let values = request.entities[key.name] else {
-                throw RequestError("missing entity column \"\(key.name)\" (needed by the requested features; given: \(request.entities.keys.sorted().joined(separator: ", ")))")
+        for key in plan.requiredKeys {
+            guard let values = entities[key.name] else {
+                throw RequestError("missing entity column \"\(key.name)\" (needed by the requested features; given: \(entities.keys.sorted().joined(separator: ", ")))")
             }
             keyText[key.name] = try values.enumerated().map { index, value in
                 switch (key.type, value) {
@@ -82,56 +80,65 @@ public struct OnlineFeatureService: Sendable {
         }
         // Cells to read: one per (row, view) whose keys are all present.
         var cells: [OnlineCell] = []
-        var cellIndex: [[Int?]] = Array(repeating: [], count: join.selections.count)
-        for (viewIndex, selection) in join.selections.enumerated() {
-            let names = selection.table.joinKeys.map(\.name)
+        cells.reserveCapacity(rowCount * plan.views.count)
+        var cellIndex: [[Int?]] = []
+        for read in plan.views {
+            let columns = read.keyNames.map { keyText[$0]! }
+            var indexes: [Int?] = []
+            indexes.reserveCapacity(rowCount)
             for row in 0..<rowCount {
-                let keys = names.map { keyText[$0]![row] }
-                if keys.contains(where: { $0 == nil }) { cellIndex[viewIndex].append(nil); continue }
-                cellIndex[viewIndex].append(cells.count)
-                cells.append(OnlineCell(view: selection.view.name, keys: keys.map { $0! }))
+                var keys: [String] = []
+                keys.reserveCapacity(columns.count)
+                for column in columns {
+                    guard let text = column[row] else { break }
+                    keys.append(text)
+                }
+                if keys.count < columns.count { indexes.append(nil); continue }
+                indexes.append(cells.count)
+                cells.append(OnlineCell(view: read.view.name, keys: keys))
             }
+            cellIndex.append(indexes)
         }
         let results = try await store.read(cells)
 
         // Join key columns first, in the order the views name them (as Feast does).
-        var columns = requiredKeys.map(\.name).map { name in
-            Column(name: name, values: request.entities[name]!.map(Self.keyValue),
+        var columns = plan.requiredKeys.map(\.name).map { name in
+            Column(name: name, values: entities[name]!.map(Self.keyValue),
                    statuses: Array(repeating: .present, count: rowCount), eventMicros: Array(repeating: nil, count: rowCount))
         }
-        let reference = request.asOf ?? now
-        let referenceMicros = Int64((reference.timeIntervalSince1970 * 1_000_000).rounded())
-        for (viewIndex, selection) in join.selections.enumerated() {
-            let ttl = Int64(selection.view.ttlSeconds) * 1_000_000
-            // Where each requested feature sits in the view's stored values (once, not per row).
-            let positions = selection.features.map { feature in selection.view.features.firstIndex(of: feature)! }
-            var viewColumns = selection.features.map { feature in
-                Column(name: request.fullFeatureNames ? "\(selection.view.name)__\(feature.name)" : feature.name,
-                       values: [], statuses: [], eventMicros: [])
+        let referenceMicros = Int64(((asOf ?? now).timeIntervalSince1970 * 1_000_000).rounded())
+        for (viewIndex, read) in plan.views.enumerated() {
+            var viewColumns = read.columnNames.map { name in
+                var column = Column(name: name, values: [], statuses: [], eventMicros: [])
+                column.values.reserveCapacity(rowCount)
+                column.statuses.reserveCapacity(rowCount)
+                column.eventMicros.reserveCapacity(rowCount)
+                return column
             }
             for row in 0..<rowCount {
                 let versions = cellIndex[viewIndex][row].flatMap { results[$0] }
                 let picked: OnlineVersions.Version?
                 var status: FeatureStatus = .notFound
                 if let versions {
-                    picked = request.asOf == nil ? versions.versions.first
-                        : versions.versions.first { $0.eventMicros <= referenceMicros }
-                    if picked == nil, versions.truncated, request.asOf != nil { status = .outsideHistory }
+                    picked = asOf == nil ? versions.versions.first : versions.versions.first { $0.eventMicros <= referenceMicros }
+                    if picked == nil, versions.truncated, asOf != nil { status = .outsideHistory }
                 } else {
                     picked = nil
                 }
-                for (featureIndex, feature) in selection.features.enumerated() {
-                    guard let picked else {
-                        viewColumns[featureIndex].values.append(.null)
-                        viewColumns[featureIndex].statuses.append(status)
-                        viewColumns[featureIndex].eventMicros.append(nil)
-                        continue
+                guard let picked else {
+                    for index in viewColumns.indices {
+                        viewColumns[index].values.append(.null)
+                        viewColumns[index].statuses.append(status)
+                        viewColumns[index].eventMicros.append(nil)
                     }
-                    let value = picked.values[positions[featureIndex]]
-                    let stale = ttl > 0 && referenceMicros - picked.eventMicros > ttl
-                    viewColumns[featureIndex].values.append(stale ? .null : value)
-                    viewColumns[featureIndex].statuses.append(stale ? .outsideMaxAge : value.isNull ? .nullValue : .present)
-                    viewColumns[featureIndex].eventMicros.append(picked.eventMicros)
+                    continue
+                }
+                let stale = read.ttlMicros > 0 && referenceMicros - picked.eventMicros > read.ttlMicros
+                for (index, position) in read.positions.enumerated() {
+                    let value = picked.values[position]
+                    viewColumns[index].values.append(stale ? .null : value)
+                    viewColumns[index].statuses.append(stale ? .outsideMaxAge : value.isNull ? .nullValue : .present)
+                    viewColumns[index].eventMicros.append(picked.eventMicros)
                 }
             }
             columns += viewColumns

@@ -20,6 +20,9 @@ public enum OnlineKey {
     }
 
     static func escape(_ value: String) -> String {
+        // Almost every key value needs no escaping: return it as it is.
+        guard value.utf8.contains(where: { $0 < 32 || $0 == 127 || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: ":")
+                || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }) else { return value }
         var bytes: [UInt8] = []
         for byte in value.utf8 {
             switch byte {

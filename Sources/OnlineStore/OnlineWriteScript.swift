@@ -34,7 +34,11 @@ enum OnlineWriteScript {
           local packed = ARGV[base + 4]
           local keep = tonumber(ARGV[base + 5])
           local expire_at = tonumber(ARGV[base + 6])
-          local raw = redis.call('HGET', key, field)
+          -- A key that does not exist yet (the usual case when materializing new entities)
+          -- takes three calls: no read of the field, no merge.
+          local current = redis.call('PEXPIRETIME', key)
+          local raw = false
+          if current ~= -2 then raw = redis.call('HGET', key, field) end
           local versions = {}
           local payload = nil
           if raw then
@@ -72,14 +76,13 @@ enum OnlineWriteScript {
             end
             if expire_at == 0 then
               redis.call('HSET', key, '_persist', '1')
-              redis.call('PERSIST', key)
-            else
-              local current = redis.call('PEXPIRETIME', key)
-              if current == -1 then
-                if redis.call('HEXISTS', key, '_persist') == 0 then redis.call('PEXPIREAT', key, expire_at) end
-              elseif current < expire_at then
-                redis.call('PEXPIREAT', key, expire_at)
-              end
+              if current ~= -1 then redis.call('PERSIST', key) end
+            elseif current == -2 then
+              redis.call('PEXPIREAT', key, expire_at)
+            elseif current == -1 then
+              if redis.call('HEXISTS', key, '_persist') == 0 then redis.call('PEXPIREAT', key, expire_at) end
+            elseif current < expire_at then
+              redis.call('PEXPIREAT', key, expire_at)
             end
             if position == 1 then results[k] = 1 else results[k] = 0 end
           end

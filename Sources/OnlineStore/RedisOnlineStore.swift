@@ -81,33 +81,51 @@ public struct RedisOnlineStore: OnlineStore {
     }
 
     public func read(_ cells: [OnlineCell]) async throws -> [OnlineVersions?] {
-        // One HMGET per distinct hash, all in one pipeline.
-        var hashes: [String: [String]] = [:]
-        var order: [String] = []
-        var views: [String: FeatureView] = [:]
-        var keyNames: [String: [String]] = [:]  // join key names per view, looked up once per batch
-        var locations: [(String, String)?] = []
+        // One HMGET per distinct hash (views of one entity share it), all in one pipeline.
+        var commandOf: [String: Int] = [:]
+        var hashes: [(key: String, fields: [String])] = []
+        var views: [(view: FeatureView, keyNames: [String])] = []  // looked up once per batch, not per cell
+        var locations: [(command: Int, field: Int, view: Int)?] = []
+        locations.reserveCapacity(cells.count)
         for cell in cells {
-            guard let view = views[cell.view] ?? repository.view(named: cell.view) else { locations.append(nil); continue }
-            views[cell.view] = view
-            let names = keyNames[cell.view] ?? repository.joinKeys(of: view).map(\.name)
-            keyNames[cell.view] = names
-            let key = redisKey(names: names, keys: cell.keys)
-            if hashes[key] == nil { hashes[key] = []; order.append(key) }
-            if !hashes[key]!.contains(view.name) { hashes[key]!.append(view.name) }
-            locations.append((key, view.name))
+            let viewIndex: Int
+            if let found = views.firstIndex(where: { $0.view.name == cell.view }) {
+                viewIndex = found
+            } else if let view = repository.view(named: cell.view) {
+                viewIndex = views.count
+                views.append((view, repository.joinKeys(of: view).map(\.name)))
+            } else {
+                locations.append(nil)
+                continue
+            }
+            let key = redisKey(names: views[viewIndex].keyNames, keys: cell.keys)
+            let command: Int
+            if let existing = commandOf[key] {
+                command = existing
+            } else {
+                command = hashes.count
+                commandOf[key] = command
+                hashes.append((key, []))
+            }
+            let field: Int
+            if let existing = hashes[command].fields.firstIndex(of: cell.view) {
+                field = existing
+            } else {
+                field = hashes[command].fields.count
+                hashes[command].fields.append(cell.view)
+            }
+            locations.append((command, field, viewIndex))
         }
-        let commands = order.map { key in RedisCommand("HMGET", [key as any RedisArgument] + hashes[key]!.map { $0 as any RedisArgument }) }
+        let commands = hashes.map { hash in RedisCommand("HMGET", [hash.key as any RedisArgument] + hash.fields.map { $0 as any RedisArgument }) }
         let replies = if let multiplexer { try await multiplexer.pipeline(commands) }
             else { try await pool.withConnection { try $0.pipeline(commands) } }
-        var fields: [String: [String: [UInt8]]] = [:]
-        for (key, reply) in zip(order, replies) {
-            guard let values = try reply.checked(command: "HMGET").array else { continue }
-            for (field, value) in zip(hashes[key]!, values) { if let bytes = value.bytes { fields[key, default: [:]][field] = bytes } }
-        }
+        var fields: [[RedisReply]] = []
+        fields.reserveCapacity(replies.count)
+        for reply in replies { fields.append(try reply.checked(command: "HMGET").array ?? []) }
         return try locations.map { location in
-            guard let (key, field) = location, let raw = fields[key]?[field], let view = views[field] else { return nil }
-            return try decode(raw, view: view)
+            guard let location, location.field < fields[location.command].count,
+                  let raw = fields[location.command][location.field].bytes else { return nil }
+            return try decode(raw, view: views[location.view].view)
         }
     }
 

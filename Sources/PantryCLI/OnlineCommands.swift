@@ -120,9 +120,9 @@ struct GetCommand: AsyncParsableCommand {
         let response = try await service.read(.init(
             entities: entityColumns, references: try ExportCommand.references(service: self.service, features: features, repository: repository),
             fullFeatureNames: fullFeatureNames, asOf: try asOf.map(parseTime)))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        print(String(decoding: try encoder.encode(FeastResponse(response)), as: UTF8.self))
+        // The HTTP API's JSON, indented for people.
+        let object = try JSONSerialization.jsonObject(with: Data(OnlineResponseJSON.write(response, style: .pantry)))
+        print(String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]), as: UTF8.self))
     }
 }
 

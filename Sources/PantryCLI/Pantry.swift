@@ -1,4 +1,6 @@
 import ArgumentParser
+import NIOCore
+import NIOPosix
 
 /// `pantry`: the command-line entry point of the feature store.
 @main
@@ -11,4 +13,16 @@ struct Pantry: AsyncParsableCommand {
                       IngestCommand.self, PushCommand.self, ExportCommand.self, JobCommand.self,
                       DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, GetCommand.self, ServeCommand.self, CheckSkewCommand.self,
                       LLMCommand.self])
+
+    /// `pantry serve` runs Swift concurrency on SwiftNIO's event loops instead of a second
+    /// thread pool: a request is read, looked up in Redis (see `RedisMultiplexer`) and answered
+    /// on one thread, with no hand-off between pools. This must happen before any task starts,
+    /// hence here. Nothing in the server blocks a task (C-client calls run on their
+    /// connections' queues).
+    static func main() async {
+        if CommandLine.arguments.dropFirst().first == "serve" {
+            NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        }
+        await main(nil)
+    }
 }

@@ -14,13 +14,19 @@ public enum PostgresTimestamp {
     /// `2024-03-01T12:30:05.123456Z`. Built digit by digit: this runs for every timestamp an
     /// API response carries, and `String(format:)` costs microseconds each.
     public static func format(micros: Int64, iso: Bool = false) -> String {
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(32)
+        append(micros: micros, iso: iso, to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// `format(micros:iso:)` appended to a byte buffer, for writers that build JSON or CSV bytes.
+    public static func append(micros: Int64, iso: Bool = false, to bytes: inout [UInt8]) {
         var seconds = micros >= 0 ? micros / 1_000_000 : -((-micros + 999_999) / 1_000_000)
         let fraction = micros - seconds * 1_000_000
         let days = floorDiv(seconds, 86_400)
         seconds -= days * 86_400
         let (year, month, day) = civilFromDays(days)
-        var bytes = [UInt8]()
-        bytes.reserveCapacity(32)
         func digits(_ value: Int, _ count: Int) {
             var divisor = 1
             for _ in 1..<count { divisor *= 10 }
@@ -40,8 +46,11 @@ public enum PostgresTimestamp {
             bytes.append(UInt8(ascii: "."))
             digits(Int(fraction), 6)
         }
-        if iso { bytes.append(UInt8(ascii: "Z")) } else { bytes += [UInt8(ascii: "+"), UInt8(ascii: "0"), UInt8(ascii: "0")] }
-        return String(decoding: bytes, as: UTF8.self)
+        if iso {
+            bytes.append(UInt8(ascii: "Z"))
+        } else {
+            bytes.append(UInt8(ascii: "+")); bytes.append(UInt8(ascii: "0")); bytes.append(UInt8(ascii: "0"))
+        }
     }
 
     public static func parse(_ text: String) -> Date? {

@@ -1,3 +1,4 @@
+import DevServices
 import Foundation
 import Redis
 import Testing
@@ -95,7 +96,7 @@ struct RedisTests {
 struct RedisMultiplexerTests {
     @Test("concurrent callers share connections and each gets exactly its own replies")
     func concurrentCallers() async throws {
-        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: try TestServers.redisURL()), connections: 2)
+        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
         defer { multiplexer.close() }
         let prefix = "test:mux:\(UUID().uuidString)"
         _ = try await multiplexer.pipeline((0..<200).map { RedisCommand("SET", "\(prefix):\($0)", "v\($0)") })
@@ -119,10 +120,51 @@ struct RedisMultiplexerTests {
 
     @Test("a Redis that refuses connections fails callers instead of hanging")
     func failsFast() async throws {
-        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(TestServers.freePort())"), connections: 1)
+        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(TestServers.freePort())"))
         defer { multiplexer.close() }
         let started = Date()
-        await #expect(throws: RedisError.self) { try await multiplexer.pipeline([RedisCommand("PING")]) }
+        let error = await #expect(throws: RedisError.self) { try await multiplexer.pipeline([RedisCommand("PING")]) }
+        #expect(error?.kind == .connection)
+        #expect(error?.message.contains("refused") == true, "\(String(describing: error))")
         #expect(Date().timeIntervalSince(started) < 10, "must fail, not hang")
+    }
+
+    @Test("a wrong password and a server that never answers fail callers within the timeouts")
+    func failsOnBadHandshakeAndSilence() async throws {
+        let good = try RedisConfiguration(url: try TestServers.redisURL())
+        let wrong = RedisMultiplexer(configuration: try RedisConfiguration(url: "redis://:wrong@\(good.host):\(good.port)/0"))
+        defer { wrong.close() }
+        let passwordError = await #expect(throws: RedisError.self) { try await wrong.pipeline([RedisCommand("PING")]) }
+        #expect(passwordError?.kind == .connection)
+        #expect(passwordError?.message.contains("WRONGPASS") == true, "\(String(describing: passwordError))")
+
+        let silent = SilentListener()
+        defer { silent.close() }
+        let hanging = RedisMultiplexer(configuration: try RedisConfiguration(
+            url: "redis://127.0.0.1:\(silent.port)/0", connectTimeout: 1, commandTimeout: 1))
+        defer { hanging.close() }
+        let began = Date()
+        let timeoutError = await #expect(throws: RedisError.self) { try await hanging.pipeline([RedisCommand("PING")]) }
+        #expect(timeoutError?.message.contains("no reply") == true, "\(String(describing: timeoutError))")
+        #expect(Date().timeIntervalSince(began) < 10, "must give up after its timeout, not hang")
+    }
+
+    @Test("callers recover on their own after redis-server is killed and restarted")
+    func recoversAfterRestart() async throws {
+        let directory = NSTemporaryDirectory() + "pantry-redis-mux-restart-\(UUID().uuidString)"
+        let server = LocalRedis(port: TestServers.freePort(), password: "secret", servicesDirectory: directory)
+        try server.start()
+        defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
+        let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: server.url, connectTimeout: 1, commandTimeout: 2))
+        defer { multiplexer.close() }
+        #expect(try await multiplexer.pipeline([RedisCommand("PING")]) == [.status("PONG")])
+        let pid = try #require(server.pid)
+        kill(pid, SIGKILL)
+        #expect(waitFor(seconds: 10) { !Shell.isAlive(pid) })
+        await #expect(throws: RedisError.self) { try await multiplexer.pipeline([RedisCommand("PING")]) }
+        try server.start()
+        for _ in 0..<3 {
+            #expect(try await multiplexer.pipeline([RedisCommand("PING")]) == [.status("PONG")])
+        }
     }
 }

@@ -1,0 +1,51 @@
+import FeatureRegistry
+import OfflineStore
+
+/// A list of requested features resolved against the registry: which views to read, under
+/// which join keys, which stored positions to pick and what to call the output columns.
+///
+/// None of it depends on the entity rows, so a server resolves each distinct feature list once
+/// per registry snapshot (`OnlineFeatureService.Plans`) instead of once per lookup.
+public struct OnlineReadPlan: Sendable {
+    /// One view to read, and the features taken from it.
+    public struct ViewRead: Sendable {
+        public let view: FeatureView
+        /// The view's join keys, in the order of its entities (the order of its Redis key).
+        public let keyNames: [String]
+        /// Requested features, in output order, with where each sits in the stored version.
+        public let features: [Feature]
+        public let positions: [Int]
+        public let columnNames: [String]
+        /// Values older than this at the reference time are OUTSIDE_MAX_AGE (0: no TTL).
+        public let ttlMicros: Int64
+    }
+
+    /// Join keys the entity rows must provide, in the order the views name them.
+    public let requiredKeys: [(name: String, type: ValueType)]
+    public let views: [ViewRead]
+    public let fullFeatureNames: Bool
+
+    /// Resolves `view` / `view:feature` references; errors name what is unknown and what exists.
+    public init(references: [FeatureReference], repository: FeatureRepository, fullFeatureNames: Bool) throws(OnlineFeatureService.RequestError) {
+        let join: PointInTimeJoin
+        do {
+            join = try PointInTimeJoin(references: references, repository: repository, pgvector: false,
+                                       fullFeatureNames: fullFeatureNames, asOfCreated: false)
+        } catch {
+            throw OnlineFeatureService.RequestError("\(error)")
+        }
+        requiredKeys = join.requiredKeys
+        views = join.selections.map { selection in
+            ViewRead(view: selection.view,
+                     keyNames: selection.table.joinKeys.map(\.name),
+                     features: selection.features,
+                     positions: selection.features.map { selection.view.features.firstIndex(of: $0)! },
+                     columnNames: selection.features.map { fullFeatureNames ? "\(selection.view.name)__\($0.name)" : $0.name },
+                     ttlMicros: Int64(selection.view.ttlSeconds) * 1_000_000)
+        }
+        self.fullFeatureNames = fullFeatureNames
+    }
+
+    /// Output column names: join keys first, then every requested feature.
+    public var columnNames: [String] { requiredKeys.map(\.name) + views.flatMap(\.columnNames) }
+}
