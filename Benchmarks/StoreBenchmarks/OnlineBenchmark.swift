@@ -41,11 +41,21 @@ struct OnlineBenchmark {
             let view = repository.view(named: name)!
             let offline = try connection.query("SELECT count(*) FROM pantry_offline.movielens__\(name)")[0].decode(Int.self, at: 0)
             var summary: Materializer.Summary?
+            try redis.send(RedisCommand("CONFIG", "RESETSTAT")).checked()
             let seconds = try Bench.time {
                 summary = try Materializer(repository: repository, store: store)
                     .materialize(view: view, start: nil, end: Date(), postgres: connection, redis: redis)
             }
-            print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(offline) offline rows -> \(summary!.written.current) keys  \(Bench.format(seconds, 2)) s  \(Bench.format(Double(offline) / seconds)) offline rows/s")
+            // Redis's own CPU time in the write script, per key written: the ceiling of one Redis core.
+            let scriptMicros = try scriptMicroseconds(redis)
+            let perKey = scriptMicros / Double(max(1, summary!.written.total))
+            print("  \(name.padding(toLength: 12, withPad: " ", startingAt: 0)) \(offline) offline rows -> \(summary!.written.current) keys  \(Bench.format(seconds, 2)) s  \(Bench.format(Double(offline) / seconds)) offline rows/s   (Redis script CPU \(Bench.format(perKey, 1)) µs/key -> at most \(Bench.format(1_000_000 / perKey)) keys/s on one Redis core)")
+        }
+        if !skipMaterialization {
+            let auth = redisConfiguration.password.map { "-a '\($0)'" } ?? ""
+            let raw = try Bench.shell("redis-benchmark -h \(redisConfiguration.host) -p \(redisConfiguration.port) \(auth) --dbnum 15 -c 4 -P 16 -n 1000000 -r 1000000 --csv HSET 'bench:{key:__rand_int__}' field value 2>/dev/null")
+            print("  raw redis-benchmark HSET -P 16 (no point-in-time check, no expiry), 4 connections: \(Bench.format(Self.lastCSVRate(raw))) keys/s")
+            _ = try Bench.shell("redis-cli -h \(redisConfiguration.host) -p \(redisConfiguration.port) \(auth) --no-auth-warning -n 15 FLUSHDB")
         }
 
         // The server, on its own port, against the benchmark database.
@@ -70,8 +80,20 @@ struct OnlineBenchmark {
         let key = OnlineKey.redisKey(project: "movielens", keys: [("user_id", "100")])
         let auth = redisConfiguration.password.map { "-a '\($0)'" } ?? ""
         let raw = try Bench.shell("redis-benchmark -h \(redisConfiguration.host) -p \(redisConfiguration.port) \(auth) -c 16 -n 300000 --csv HMGET '\(key)' user_stats movie_stats 2>/dev/null")
-        let rps = raw.split(separator: "\n").last.flatMap { Double($0.split(separator: ",")[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) } ?? 0
-        print("  raw redis-benchmark HMGET, 16 connections: \(Bench.format(rps)) round trips/s")
+        print("  raw redis-benchmark HMGET, 16 connections: \(Bench.format(Self.lastCSVRate(raw))) round trips/s")
+    }
+
+    /// The requests/s of the last line of `redis-benchmark --csv` output.
+    static func lastCSVRate(_ output: String) -> Double {
+        output.split(separator: "\n").last.flatMap { Double($0.split(separator: ",")[1].trimmingCharacters(in: CharacterSet(charactersIn: "\""))) } ?? 0
+    }
+
+    /// Microseconds Redis spent in EVALSHA since the last CONFIG RESETSTAT.
+    func scriptMicroseconds(_ redis: RedisConnection) throws -> Double {
+        let info = try redis.send(RedisCommand("INFO", "commandstats")).checked().string ?? ""
+        guard let line = info.split(whereSeparator: \.isNewline).first(where: { $0.hasPrefix("cmdstat_evalsha:") }),
+              let usec = line.split(separator: ",").first(where: { $0.hasPrefix("usec=") }) else { return 0 }
+        return Double(usec.dropFirst("usec=".count)) ?? 0
     }
 
     /// A wrk script posting `batch` random (user, movie) rows per request.

@@ -62,13 +62,12 @@ public struct OnlineFeatureService: Sendable {
             let lengths = entities.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.count)" }.joined(separator: ", ")
             throw RequestError("entity columns have different lengths: \(lengths)")
         }
-        // Join key values as text, checked against the entity types.
-        var keyText: [String: [String?]] = [:]
-        for key in plan.requiredKeys {
+        // Join key values as text, checked against the entity types (one column per required key).
+        let keyText: [[String?]] = try plan.requiredKeys.map { key in
             guard let values = entities[key.name] else {
                 throw RequestError("missing entity column \"\(key.name)\" (needed by the requested features; given: \(entities.keys.sorted().joined(separator: ", ")))")
             }
-            keyText[key.name] = try values.enumerated().map { index, value in
+            return try values.enumerated().map { index, value in
                 switch (key.type, value) {
                 case (.string, .string(let text)): return text
                 case (.int64, .integer(let number)), (.int32, .integer(let number)): return String(number)
@@ -83,17 +82,16 @@ public struct OnlineFeatureService: Sendable {
         cells.reserveCapacity(rowCount * plan.views.count)
         var cellIndex: [[Int?]] = []
         for read in plan.views {
-            let columns = read.keyNames.map { keyText[$0]! }
             var indexes: [Int?] = []
             indexes.reserveCapacity(rowCount)
             for row in 0..<rowCount {
                 var keys: [String] = []
-                keys.reserveCapacity(columns.count)
-                for column in columns {
-                    guard let text = column[row] else { break }
+                keys.reserveCapacity(read.keyPositions.count)
+                for position in read.keyPositions {
+                    guard let text = keyText[position][row] else { break }
                     keys.append(text)
                 }
-                if keys.count < columns.count { indexes.append(nil); continue }
+                if keys.count < read.keyPositions.count { indexes.append(nil); continue }
                 indexes.append(cells.count)
                 cells.append(OnlineCell(view: read.view.name, keys: keys))
             }

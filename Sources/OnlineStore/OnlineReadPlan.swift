@@ -12,6 +12,8 @@ public struct OnlineReadPlan: Sendable {
         public let view: FeatureView
         /// The view's join keys, in the order of its entities (the order of its Redis key).
         public let keyNames: [String]
+        /// Where each of those keys sits in `requiredKeys`.
+        public let keyPositions: [Int]
         /// Requested features, in output order, with where each sits in the stored version.
         public let features: [Feature]
         public let positions: [Int]
@@ -34,10 +36,12 @@ public struct OnlineReadPlan: Sendable {
         } catch {
             throw OnlineFeatureService.RequestError("\(error)")
         }
-        requiredKeys = join.requiredKeys
+        let requiredKeys = join.requiredKeys
+        self.requiredKeys = requiredKeys
         views = join.selections.map { selection in
             ViewRead(view: selection.view,
                      keyNames: selection.table.joinKeys.map(\.name),
+                     keyPositions: selection.table.joinKeys.map { key in requiredKeys.firstIndex { $0.name == key.name }! },
                      features: selection.features,
                      positions: selection.features.map { selection.view.features.firstIndex(of: $0)! },
                      columnNames: selection.features.map { fullFeatureNames ? "\(selection.view.name)__\($0.name)" : $0.name },

@@ -18,25 +18,25 @@ public enum OnlineResponseJSON {
     public static func write(_ response: OnlineFeatureService.Response, style: Style) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(96 + response.columns.count * (64 + response.rowCount * 48))
-        bytes.append(contentsOf: Array("{\"metadata\":{\"feature_names\":[".utf8))
+        bytes.append(contentsOf: Self.opening)
         for (index, column) in response.columns.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
             JSONWriter.writeString(column.name, into: &bytes)
         }
-        bytes.append(contentsOf: Array("]},\"results\":[".utf8))
+        bytes.append(contentsOf: Self.results)
         for (index, column) in response.columns.enumerated() {
             if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(contentsOf: Array("{\"values\":[".utf8))
+            bytes.append(contentsOf: Self.values)
             for (row, value) in column.values.enumerated() {
                 if row > 0 { bytes.append(UInt8(ascii: ",")) }
                 value.writeJSON(into: &bytes)
             }
-            bytes.append(contentsOf: Array("],\"statuses\":[".utf8))
+            bytes.append(contentsOf: Self.statuses)
             for (row, status) in column.statuses.enumerated() {
                 if row > 0 { bytes.append(UInt8(ascii: ",")) }
                 bytes.append(contentsOf: statusJSON(style == .feast && status == .outsideHistory ? .notFound : status))
             }
-            bytes.append(contentsOf: Array("],\"event_timestamps\":[".utf8))
+            bytes.append(contentsOf: Self.eventTimestamps)
             for (row, micros) in column.eventMicros.enumerated() {
                 if row > 0 { bytes.append(UInt8(ascii: ",")) }
                 switch (style, micros) {
@@ -52,11 +52,16 @@ public enum OnlineResponseJSON {
                     bytes.append(UInt8(ascii: "\""))
                 }
             }
-            bytes.append(contentsOf: Array("]}".utf8))
+            bytes.append(contentsOf: Self.closing)
         }
-        bytes.append(contentsOf: Array("]}".utf8))
+        bytes.append(contentsOf: Self.closing)
         return bytes
     }
+
+    // The fixed parts, built once.
+    private static let opening = Array("{\"metadata\":{\"feature_names\":[".utf8), results = Array("]},\"results\":[".utf8),
+                       values = Array("{\"values\":[".utf8), statuses = Array("],\"statuses\":[".utf8),
+                       eventTimestamps = Array("],\"event_timestamps\":[".utf8), closing = Array("]}".utf8)
 
     /// Each status as its quoted JSON string, built once.
     private static let present = Array("\"PRESENT\"".utf8), nullValue = Array("\"NULL_VALUE\"".utf8),

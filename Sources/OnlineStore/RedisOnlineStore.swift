@@ -99,12 +99,13 @@ public struct RedisOnlineStore: OnlineStore {
                 continue
             }
             let key = redisKey(names: views[viewIndex].keyNames, keys: cell.keys)
+            // Small batches (the usual lookup) search the few hashes; large ones use a dictionary.
             let command: Int
-            if let existing = commandOf[key] {
+            if let existing = cells.count <= 16 ? hashes.firstIndex(where: { $0.key == key }) : commandOf[key] {
                 command = existing
             } else {
                 command = hashes.count
-                commandOf[key] = command
+                if cells.count > 16 { commandOf[key] = command }
                 hashes.append((key, []))
             }
             let field: Int
