@@ -49,15 +49,14 @@ public struct RedisOnlineStore: OnlineStore {
         calls.reserveCapacity(rows.count / rowsPerCall + 1)
         var start = 0
         while start < rows.count {
-            var keys: [any RedisArgument] = [], arguments: [any RedisArgument] = []
+            var keys: [any RedisArgument] = [], arguments: [any RedisArgument] = [historyDepth]
             for row in rows[start..<min(start + rowsPerCall, rows.count)] {
                 let expireAt: Int64 = row.view.ttlSeconds == 0 ? 0
                     : max(row.eventMicros / 1000 + Int64(row.view.ttlSeconds) * 1000, now + Int64(staleRetentionSeconds) * 1000)
                 keys.append(redisKey(view: row.view, keys: row.keys))
                 let version: MessagePackValue = .array([.int(row.eventMicros), .int(row.createdMicros ?? -1),
                                                         .rawString(MessagePack.encode(.array(row.values.map(\.messagePack))))])
-                arguments += [row.view.name, Int(row.eventMicros), Int(row.createdMicros ?? -1),
-                              MessagePack.encode(.array([version])), historyDepth, Int(expireAt)]
+                arguments += [row.view.name, MessagePack.encode(.array([version])), Int(expireAt)]
             }
             calls.append((keys, arguments))
             start += rowsPerCall
