@@ -77,27 +77,7 @@ public struct OnlineFeatureService: Sendable {
                 }
             }
         }
-        // Cells to read: one per (row, view) whose keys are all present.
-        var cells: [OnlineCell] = []
-        cells.reserveCapacity(rowCount * plan.views.count)
-        var cellIndex: [[Int?]] = []
-        for read in plan.views {
-            var indexes: [Int?] = []
-            indexes.reserveCapacity(rowCount)
-            for row in 0..<rowCount {
-                var keys: [String] = []
-                keys.reserveCapacity(read.keyPositions.count)
-                for position in read.keyPositions {
-                    guard let text = keyText[position][row] else { break }
-                    keys.append(text)
-                }
-                if keys.count < read.keyPositions.count { indexes.append(nil); continue }
-                indexes.append(cells.count)
-                cells.append(OnlineCell(view: read.view.name, keys: keys))
-            }
-            cellIndex.append(indexes)
-        }
-        let results = try await store.read(cells)
+        let results = try await store.read(plan, keys: keyText, rowCount: rowCount)
 
         // Join key columns first, in the order the views name them (as Feast does).
         var columns = plan.requiredKeys.map(\.name).map { name in
@@ -114,7 +94,7 @@ public struct OnlineFeatureService: Sendable {
                 return column
             }
             for row in 0..<rowCount {
-                let versions = cellIndex[viewIndex][row].flatMap { results[$0] }
+                let versions = results[viewIndex][row]
                 let picked: OnlineVersions.Version?
                 var status: FeatureStatus = .notFound
                 if let versions {

@@ -11,33 +11,35 @@ import FeatureRegistry
 public enum OnlineKey {
     /// The Redis key of one entity row: `keys` are (join key, value text) in the view's order.
     public static func redisKey(project: String, keys: [(name: String, value: String)]) -> String {
-        var text = "pantry:{" + project + ":"
-        for (index, key) in keys.enumerated() {
-            if index > 0 { text += ":" }
-            text += key.name + "=" + escape(key.value)
-        }
-        return text + "}"
-    }
-
-    static func escape(_ value: String) -> String {
-        // Almost every key value needs no escaping: return it as it is.
-        guard value.utf8.contains(where: { $0 < 32 || $0 == 127 || $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: ":")
-                || $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: "{") || $0 == UInt8(ascii: "}") }) else { return value }
         var bytes: [UInt8] = []
-        for byte in value.utf8 {
-            switch byte {
-            case UInt8(ascii: "%"), UInt8(ascii: ":"), UInt8(ascii: "="), UInt8(ascii: "{"), UInt8(ascii: "}"), 0..<32, 127:
-                bytes += Array(("%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)).utf8)
-            default:
-                bytes.append(byte)
-            }
-        }
+        appendRedisKey(project: project, names: keys.map(\.name), values: keys.map(\.value), to: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
-}
 
-extension String {
-    func leftPadded(to length: Int) -> String {
-        count >= length ? self : String(repeating: "0", count: length - count) + self
+    /// `redisKey` written straight into bytes (the read path builds its commands without
+    /// intermediate strings).
+    public static func appendRedisKey(project: String, names: [String], values: [String], to bytes: inout [UInt8]) {
+        bytes.append(contentsOf: "pantry:{".utf8)
+        bytes.append(contentsOf: project.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        for index in names.indices {
+            if index > 0 { bytes.append(UInt8(ascii: ":")) }
+            bytes.append(contentsOf: names[index].utf8)
+            bytes.append(UInt8(ascii: "="))
+            for byte in values[index].utf8 {
+                if needsEscape(byte) {
+                    let hex = Array("0123456789ABCDEF".utf8)
+                    bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+                } else {
+                    bytes.append(byte)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "}"))
+    }
+
+    static func needsEscape(_ byte: UInt8) -> Bool {
+        byte < 32 || byte == 127 || byte == UInt8(ascii: "%") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "=")
+            || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}")
     }
 }

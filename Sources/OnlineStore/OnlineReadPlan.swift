@@ -22,9 +22,19 @@ public struct OnlineReadPlan: Sendable {
         public let ttlMicros: Int64
     }
 
+    /// Views that share join keys live in the same Redis hash: one `HMGET` reads them all.
+    public struct KeyGroup: Sendable {
+        public let keyNames: [String]
+        public let keyPositions: [Int]
+        /// Indexes into `views`, in the order of the `HMGET`'s fields.
+        public let views: [Int]
+    }
+
+    public let project: String
     /// Join keys the entity rows must provide, in the order the views name them.
     public let requiredKeys: [(name: String, type: ValueType)]
     public let views: [ViewRead]
+    public let keyGroups: [KeyGroup]
     public let fullFeatureNames: Bool
 
     /// Resolves `view` / `view:feature` references; errors name what is unknown and what exists.
@@ -47,6 +57,16 @@ public struct OnlineReadPlan: Sendable {
                      columnNames: selection.features.map { fullFeatureNames ? "\(selection.view.name)__\($0.name)" : $0.name },
                      ttlMicros: Int64(selection.view.ttlSeconds) * 1_000_000)
         }
+        var groups: [KeyGroup] = []
+        for (index, read) in views.enumerated() {
+            if let existing = groups.firstIndex(where: { $0.keyNames == read.keyNames }) {
+                groups[existing] = KeyGroup(keyNames: read.keyNames, keyPositions: read.keyPositions, views: groups[existing].views + [index])
+            } else {
+                groups.append(KeyGroup(keyNames: read.keyNames, keyPositions: read.keyPositions, views: [index]))
+            }
+        }
+        keyGroups = groups
+        project = repository.project
         self.fullFeatureNames = fullFeatureNames
     }
 

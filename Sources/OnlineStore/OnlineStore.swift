@@ -8,6 +8,10 @@ public protocol OnlineStore: Sendable {
     func write(_ rows: [OnlineRow]) async throws -> OnlineWriteSummary
     /// Reads the given (entity key, view) cells; one network round trip for the whole batch.
     func read(_ cells: [OnlineCell]) async throws -> [OnlineVersions?]
+    /// Reads a plan's views for entity rows: `keys[k][row]` is the text of the plan's k-th
+    /// required key (nil: missing). Returns, per plan view, each row's versions (nil when a key
+    /// is missing or nothing is stored). One network round trip.
+    func read(_ plan: OnlineReadPlan, keys: [[String?]], rowCount: Int) async throws -> [[OnlineVersions?]]
 }
 
 /// One (entity, view) to read.

@@ -79,54 +79,72 @@ public struct RedisOnlineStore: OnlineStore {
         return summary
     }
 
+    /// Reads cells through the plan read below: one plan over the cells' views, one entity row
+    /// per cell carrying only its own view's keys.
     public func read(_ cells: [OnlineCell]) async throws -> [OnlineVersions?] {
-        // One HMGET per distinct hash (views of one entity share it), all in one pipeline.
-        var commandOf: [String: Int] = [:]
-        var hashes: [(key: String, fields: [String])] = []
-        var views: [(view: FeatureView, keyNames: [String])] = []  // looked up once per batch, not per cell
-        var locations: [(command: Int, field: Int, view: Int)?] = []
-        locations.reserveCapacity(cells.count)
-        for cell in cells {
-            let viewIndex: Int
-            if let found = views.firstIndex(where: { $0.view.name == cell.view }) {
-                viewIndex = found
-            } else if let view = repository.view(named: cell.view) {
-                viewIndex = views.count
-                views.append((view, repository.joinKeys(of: view).map(\.name)))
-            } else {
-                locations.append(nil)
-                continue
+        var names: [String] = []
+        for cell in cells where !names.contains(cell.view) && repository.view(named: cell.view) != nil { names.append(cell.view) }
+        guard !names.isEmpty else { return cells.map { _ in nil } }
+        let plan = try OnlineReadPlan(references: names.map { FeatureReference(view: $0, feature: nil) }, repository: repository,
+                                      fullFeatureNames: true)
+        let viewOf = cells.map { cell in plan.views.firstIndex { $0.view.name == cell.view } }
+        let keys: [[String?]] = plan.requiredKeys.map { key in
+            cells.indices.map { row in
+                guard let view = viewOf[row], let position = plan.views[view].keyNames.firstIndex(of: key.name) else { return nil }
+                return cells[row].keys[position]
             }
-            let key = redisKey(names: views[viewIndex].keyNames, keys: cell.keys)
-            // Small batches (the usual lookup) search the few hashes; large ones use a dictionary.
-            let command: Int
-            if let existing = cells.count <= 16 ? hashes.firstIndex(where: { $0.key == key }) : commandOf[key] {
-                command = existing
-            } else {
-                command = hashes.count
-                if cells.count > 16 { commandOf[key] = command }
-                hashes.append((key, []))
-            }
-            let field: Int
-            if let existing = hashes[command].fields.firstIndex(of: cell.view) {
-                field = existing
-            } else {
-                field = hashes[command].fields.count
-                hashes[command].fields.append(cell.view)
-            }
-            locations.append((command, field, viewIndex))
         }
-        let commands = hashes.map { hash in RedisCommand("HMGET", [hash.key as any RedisArgument] + hash.fields.map { $0 as any RedisArgument }) }
-        let replies = if let multiplexer { try await multiplexer.pipeline(commands) }
-            else { try await pool.withConnection { try $0.pipeline(commands) } }
-        var fields: [[RedisReply]] = []
-        fields.reserveCapacity(replies.count)
-        for reply in replies { fields.append(try reply.checked(command: "HMGET").array ?? []) }
-        return try locations.map { location in
-            guard let location, location.field < fields[location.command].count,
-                  let raw = fields[location.command][location.field].bytes else { return nil }
-            return try decode(raw, view: views[location.view].view)
+        let results = try await read(plan, keys: keys, rowCount: cells.count)
+        return cells.indices.map { row in viewOf[row].flatMap { results[$0][row] } }
+    }
+
+    /// One `HMGET` per (row, key group), written straight into RESP bytes, all in one pipeline.
+    public func read(_ plan: OnlineReadPlan, keys: [[String?]], rowCount: Int) async throws -> [[OnlineVersions?]] {
+        // The fields of each group's HMGET, and its argument count, encoded once per request.
+        let tails: [(header: [UInt8], fields: [UInt8])] = plan.keyGroups.map { group in
+            var header: [UInt8] = []
+            RedisCommand.appendHeader(&header, count: 2 + group.views.count)
+            RedisCommand.appendBulk(&header, Array("HMGET".utf8))
+            var fields: [UInt8] = []
+            for view in group.views { RedisCommand.appendBulk(&fields, Array(plan.views[view].view.name.utf8)) }
+            return (header, fields)
         }
+        var wire: [UInt8] = []
+        wire.reserveCapacity(rowCount * plan.keyGroups.count * 96)
+        var sent: [(group: Int, row: Int)] = []
+        sent.reserveCapacity(rowCount * plan.keyGroups.count)
+        var key: [UInt8] = []
+        var values: [String] = []
+        for row in 0..<rowCount {
+            for (index, group) in plan.keyGroups.enumerated() {
+                values.removeAll(keepingCapacity: true)
+                for position in group.keyPositions {
+                    guard let text = keys[position][row] else { break }
+                    values.append(text)
+                }
+                guard values.count == group.keyPositions.count else { continue }
+                key.removeAll(keepingCapacity: true)
+                OnlineKey.appendRedisKey(project: plan.project, names: group.keyNames, values: values, to: &key)
+                wire.append(contentsOf: tails[index].header)
+                RedisCommand.appendBulk(&wire, key)
+                wire.append(contentsOf: tails[index].fields)
+                sent.append((index, row))
+            }
+        }
+        let replies: [RedisReply]
+        if let multiplexer {
+            replies = try await multiplexer.pipeline(encoded: wire, count: sent.count)
+        } else {
+            replies = try await pool.withConnection { [wire, count = sent.count] in try $0.pipeline(encoded: wire, count: count, name: "HMGET") }
+        }
+        var results = [[OnlineVersions?]](repeating: [OnlineVersions?](repeating: nil, count: rowCount), count: plan.views.count)
+        for ((group, row), reply) in zip(sent, replies) {
+            guard let fields = try reply.checked(command: "HMGET").array else { continue }
+            for (field, view) in zip(fields, plan.keyGroups[group].views) {
+                if let raw = field.bytes { results[view][row] = try decode(raw, view: plan.views[view].view) }
+            }
+        }
+        return results
     }
 
     func decode(_ raw: [UInt8], view: FeatureView) throws -> OnlineVersions {

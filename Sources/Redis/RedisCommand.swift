@@ -21,13 +21,15 @@ public struct RedisCommand: Sendable {
         self.init(name, arguments)
     }
 
-    static func appendHeader(_ buffer: inout [UInt8], count: Int) {
+    /// Appends a RESP array header (`*count\r\n`), for callers that encode commands by hand.
+    public static func appendHeader(_ buffer: inout [UInt8], count: Int) {
         buffer.append(UInt8(ascii: "*"))
         appendDecimal(&buffer, count)
         buffer.append(13); buffer.append(10)
     }
 
-    static func appendBulk<C: Collection<UInt8>>(_ buffer: inout [UInt8], _ bytes: C) {
+    /// Appends a RESP bulk string (`$length\r\nbytes\r\n`).
+    public static func appendBulk<C: Collection<UInt8>>(_ buffer: inout [UInt8], _ bytes: C) {
         buffer.append(UInt8(ascii: "$"))
         appendDecimal(&buffer, bytes.count)
         buffer.append(13); buffer.append(10)

@@ -96,19 +96,33 @@ public final class RedisConnection: PooledConnection, @unchecked Sendable {
     /// it into Swift values; the reply is freed when `handle` returns. For hot paths.
     public func pipeline(_ commands: [RedisCommand], handle: (UnsafeMutablePointer<redisReply>) throws(RedisError) -> Void) throws(RedisError) {
         guard !commands.isEmpty else { return }
-        if context == nil { try connect() }
-        guard let context else { throw RedisError(.connection, "not connected") }
         var wire: [UInt8] = []
         wire.reserveCapacity(commands.reduce(0) { $0 + $1.wire.count })
         for command in commands { wire.append(contentsOf: command.wire) }
+        try pipeline(encoded: wire, count: commands.count, name: commands[0].name, handle: handle)
+    }
+
+    /// Sends `count` commands already encoded in RESP, back to back in `wire`, and returns their replies.
+    public func pipeline(encoded wire: [UInt8], count: Int, name: String) throws(RedisError) -> [RedisReply] {
+        var replies: [RedisReply] = []
+        replies.reserveCapacity(count)
+        try pipeline(encoded: wire, count: count, name: name) { reply in replies.append(RedisReply(reply)) }
+        return replies
+    }
+
+    private func pipeline(encoded wire: [UInt8], count: Int, name: String,
+                          handle: (UnsafeMutablePointer<redisReply>) throws(RedisError) -> Void) throws(RedisError) {
+        guard count > 0 else { return }
+        if context == nil { try connect() }
+        guard let context else { throw RedisError(.connection, "not connected") }
         let appended = wire.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
         }
-        guard appended == REDIS_OK else { throw brokenConnection(command: commands[0].name) }
-        for command in commands {
+        guard appended == REDIS_OK else { throw brokenConnection(command: name) }
+        for _ in 0..<count {
             var raw: UnsafeMutableRawPointer?
             guard redisGetReply(context, &raw) == REDIS_OK, let raw else {
-                throw brokenConnection(command: command.name)
+                throw brokenConnection(command: name)
             }
             let reply = raw.assumingMemoryBound(to: redisReply.self)
             defer { freeReplyObject(raw) }

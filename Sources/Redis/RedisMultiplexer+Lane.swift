@@ -11,26 +11,26 @@ extension RedisMultiplexer {
         /// A caller (or a connection handshake step) waiting for `count` replies, in order.
         struct Waiter {
             enum Completion {
-                case caller(CheckedContinuation<[RedisReply], any Error>)
+                case caller(UnsafeContinuation<[RedisReply], any Error>)
                 /// AUTH or SELECT sent when connecting: an error reply fails the connection.
                 case handshake(String)
             }
 
             /// The commands' bytes, dropped once written.
-            var wire: [[UInt8]]
+            var wire: [UInt8]
             let count: Int
             let completion: Completion
             var replies: [RedisReply] = []
             var deadline = NIODeadline.distantFuture
 
-            init(commands: [RedisCommand], continuation: CheckedContinuation<[RedisReply], any Error>) {
-                wire = commands.map(\.wire)
-                count = commands.count
+            init(wire: [UInt8], count: Int, continuation: UnsafeContinuation<[RedisReply], any Error>) {
+                self.wire = wire
+                self.count = count
                 completion = .caller(continuation)
             }
 
             init(handshake command: RedisCommand) {
-                wire = [command.wire]
+                wire = command.wire
                 count = 1
                 completion = .handshake(command.name)
             }
@@ -81,9 +81,7 @@ extension RedisMultiplexer {
 
         private func write(_ waiter: Waiter, to channel: any Channel) {
             var waiter = waiter
-            var buffer = channel.allocator.buffer(capacity: waiter.wire.reduce(0) { $0 + $1.count })
-            for wire in waiter.wire { buffer.writeBytes(wire) }
-            channel.write(buffer, promise: nil)
+            channel.write(channel.allocator.buffer(bytes: waiter.wire), promise: nil)
             waiter.wire = []
             waiter.deadline = .now() + .milliseconds(Int64(configuration.commandTimeout * 1_000))
             inFlight.append(waiter)

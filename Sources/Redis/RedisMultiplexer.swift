@@ -27,9 +27,19 @@ public final class RedisMultiplexer: Sendable {
     /// Sends the commands (in one pipeline with other callers' commands) and returns their replies.
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
         guard !commands.isEmpty else { return [] }
+        var wire: [UInt8] = []
+        wire.reserveCapacity(commands.reduce(0) { $0 + $1.wire.count })
+        for command in commands { wire.append(contentsOf: command.wire) }
+        return try await pipeline(encoded: wire, count: commands.count)
+    }
+
+    /// Sends `count` commands already encoded in RESP, back to back in `wire` (for hot paths
+    /// that write their commands straight into bytes), and returns their replies.
+    public func pipeline(encoded wire: [UInt8], count: Int) async throws -> [RedisReply] {
+        guard count > 0 else { return [] }
         let lane = currentLane()
-        return try await withCheckedThrowingContinuation { continuation in
-            let waiter = Lane.Waiter(commands: commands, continuation: continuation)
+        return try await withUnsafeThrowingContinuation { continuation in
+            let waiter = Lane.Waiter(wire: wire, count: count, continuation: continuation)
             if lane.eventLoop.inEventLoop {
                 lane.submit(waiter)
             } else {
