@@ -116,6 +116,10 @@ let package = Package(
         // Benchmarks (run with `make bench`)
         .executableTarget(name: "StoreBenchmarks", dependencies: [
             "Postgres", "Redis", "Settings", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "DemoData",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
         ], path: "Benchmarks/StoreBenchmarks"),
 
         // Tests: real servers started by scripts/test.sh, never mocks.

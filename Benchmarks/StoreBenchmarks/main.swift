@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 
 // Store benchmarks: `make bench` (or Benchmarks/run.sh) builds this in release mode and runs it
 // against the dev services. Figures are medians of alternating runs with the reference tools.
@@ -8,6 +10,14 @@ let redisURL = environment["PANTRY_REDIS_URL"] ?? "redis://:pantry@127.0.0.1:563
 let dataDirectory = environment["PANTRY_BENCH_DATA"] ?? FileManager.default.currentDirectoryPath + "/.pantry/bench"
 let repetitions = Int(environment["PANTRY_BENCH_REPETITIONS"] ?? "") ?? 5
 let only = CommandLine.arguments.dropFirst().first
+
+// `pantry-bench reference-server PORT`: the lookup ceiling the online benchmark runs beside
+// `pantry serve` (see ReferenceServer), set up as `pantry serve` is.
+if only == "reference-server" {
+    NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+    try await ReferenceServer.run(port: Int(CommandLine.arguments[2])!, redisURL: redisURL)
+    exit(0)
+}
 
 do {
     if only == nil || only == "copy" {
