@@ -31,4 +31,16 @@ struct JSONParserTests {
         JSONWriter.write(value, into: &bytes)
         #expect(try JSONParser.parse(bytes) == .object(["k": .array([.string("a\"b\\c\u{1}\n"), .integer(-5), .number(0.25), .integer(3), .null, .bool(true)])]))
     }
+
+    @Test("numbers are written exactly: integer extremes, fractions, large and non-finite doubles")
+    func writerNumbers() {
+        func text(_ value: JSONValue) -> String {
+            var bytes: [UInt8] = []
+            JSONWriter.write(value, into: &bytes)
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        #expect(text(.array([.integer(.min), .integer(.max), .integer(0), .integer(-10)])) == "[-9223372036854775808,9223372036854775807,0,-10]")
+        #expect(text(.array([.number(-0.125), .number(1e300), .number(.nan), .number(-.infinity), .number(-42)])) == "[-0.125,1e+300,null,null,-42]")
+        #expect(text(.string("plain ascii, ünïcode")) == "\"plain ascii, ünïcode\"")
+    }
 }
