@@ -18,8 +18,8 @@ enum ReferenceServer {
         defer { reads.close() }
         let answer = ByteBuffer(bytes: Array(repeating: UInt8(ascii: " "), count: 1_400))
         let router = Router()
-        router.post("/lookup") { request, _ in
-            var request = request
+        /// The requested user and movie, from the same JSON body Pantry parses.
+        @Sendable func entity(_ request: inout Request) async throws -> (user: Int64, movie: Int64) {
             let body = try await request.collectBody(upTo: 1 << 20)
             let parsed = try body.withUnsafeReadableBytes { raw in try JSONParser.parse(raw) }
             guard case .object(let fields) = parsed, case .object(let entities)? = fields["entities"],
@@ -27,6 +27,17 @@ enum ReferenceServer {
                   case .integer(let user)? = users.first, case .integer(let movie)? = movies.first else {
                 throw HTTPError(.badRequest)
             }
+            return (user, movie)
+        }
+        // Without Redis: what HTTP and the body alone cost.
+        router.post("/parse") { request, _ in
+            var request = request
+            _ = try await entity(&request)
+            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: answer))
+        }
+        router.post("/lookup") { request, _ in
+            var request = request
+            let (user, movie) = try await entity(&request)
             _ = try await reads.pipeline([
                 RedisCommand("HMGET", OnlineKey.redisKey(project: "movielens", keys: [("user_id", String(user))]), "user_stats"),
                 RedisCommand("HMGET", OnlineKey.redisKey(project: "movielens", keys: [("movie_id", String(movie))]), "movie_stats"),
