@@ -33,6 +33,8 @@ echo; echo "first rows of out/ranking_v1_training_set.csv.gz:"
 gzip -dc out/ranking_v1_training_set.csv.gz | sed -n '1,4p'
 
 step "online store: materialize to Redis, check training/serving skew"
+# The history was just replaced: drop what earlier runs put online (newer events would win).
+$PANTRY clear-online
 $PANTRY materialize-incremental
 $PANTRY check-skew --view user_stats --sample 500 --at 2026-01-01T00:00:00Z
 $PANTRY check-skew --view user_movie --sample 500 --at 2026-01-01T00:00:00Z

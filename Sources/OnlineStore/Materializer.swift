@@ -59,6 +59,15 @@ public struct Materializer: Sendable {
         return summary
     }
 
+    /// Forgets the views' incremental watermarks, so the next incremental run copies their
+    /// whole offline history again (after their online values were cleared).
+    public func resetWatermarks(views: [FeatureView], postgres: PostgresConnection) throws {
+        for view in views {
+            try postgres.query("DELETE FROM pantry.materialization_state WHERE project = $1 AND view = $2",
+                               [repository.project, view.name], name: "materialize: reset watermark")
+        }
+    }
+
     private func run(view: FeatureView, mode: String, conditions: [String], window: (Date?, Date)?, seqRange: (Int, Int)?,
                      postgres: PostgresConnection, redis: RedisConnection, progress: (Int) -> Void) throws -> Summary {
         let started = Date()

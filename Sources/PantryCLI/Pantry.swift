@@ -11,7 +11,7 @@ struct Pantry: AsyncParsableCommand {
         subcommands: [DevCommand.self, MigrateCommand.self, HealthCommand.self,
                       PlanCommand.self, ApplyCommand.self, RegistryCommand.self,
                       IngestCommand.self, PushCommand.self, ExportCommand.self, JobCommand.self,
-                      DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, GetCommand.self, ServeCommand.self, CheckSkewCommand.self,
+                      DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, ClearOnlineCommand.self, GetCommand.self, ServeCommand.self, CheckSkewCommand.self,
                       LLMCommand.self])
 
     /// `pantry serve` runs Swift concurrency on SwiftNIO's event loops instead of a second

@@ -114,4 +114,43 @@ struct MaterializationTests {
             try await Self.check(store, users: users)
         }
     }
+
+    @Test("clear-online removes only the chosen views of its project, drops emptied hashes, and resets the watermark")
+    func clearViews() async throws {
+        try await OnlineFixture.withDatabase { connection in
+            let repository = OnlineFixture.repository(project: OnlineFixture.project())
+            let other = OnlineFixture.repository(project: OnlineFixture.project())
+            try Self.seed(repository, users: 50, on: connection)
+            let store = try OnlineFixture.store(repository), otherStore = try OnlineFixture.store(other)
+            defer { store.pool.close(); otherStore.pool.close() }
+            let redis = RedisConnection(configuration: store.pool.configuration)
+            defer { redis.close() }
+            let materializer = Materializer(repository: repository, store: store)
+            #expect(try materializer.materializeIncremental(view: repository.view(named: "stats")!, postgres: connection, redis: redis).rowsRead == 50)
+            let (pair, global) = (repository.view(named: "pair")!, repository.view(named: "global")!)
+            _ = try await store.write([OnlineRow(view: pair, keys: ["1", "x"], eventMicros: 1, createdMicros: nil, values: [.int(5)]),
+                                       OnlineRow(view: global, keys: [], eventMicros: 1, createdMicros: nil, values: [.int(9)])])
+            _ = try await otherStore.write([OnlineRow(view: other.view(named: "stats")!, keys: ["1"], eventMicros: 1, createdMicros: nil,
+                                                      values: [.double(1), .null, .null, .null])])
+
+            // One view: its fields go, the other views and the other project stay.
+            #expect(try store.clear(views: [repository.view(named: "stats")!], on: redis) == 50)
+            #expect(try await store.read([OnlineCell(view: "stats", keys: ["1"])])[0] == nil)
+            #expect(try await store.read([OnlineCell(view: "pair", keys: ["1", "x"])])[0]?.versions.first?.values == [.int(5)])
+            #expect(try await otherStore.read([OnlineCell(view: "stats", keys: ["1"])])[0] != nil)
+            #expect(try Self.snapshot(redis, project: repository.project).count == 2)  // pair's hash and the global one
+
+            // The global view has no TTL (its hash carries the persistence marker): clearing it deletes the hash.
+            #expect(try store.clear(views: [global, pair], on: redis) == 2)
+            #expect(try Self.snapshot(redis, project: repository.project).isEmpty)
+            #expect(try Self.snapshot(redis, project: other.project).count == 1)
+
+            // Clearing alone keeps the watermark (nothing new to copy); with it reset (as
+            // `pantry clear-online` does), the next incremental run copies the whole history again.
+            #expect(try materializer.materializeIncremental(view: repository.view(named: "stats")!, postgres: connection, redis: redis).rowsRead == 0)
+            try materializer.resetWatermarks(views: [repository.view(named: "stats")!], postgres: connection)
+            #expect(try materializer.materializeIncremental(view: repository.view(named: "stats")!, postgres: connection, redis: redis).rowsRead == 50)
+            try await Self.check(store, users: 50)
+        }
+    }
 }
