@@ -85,10 +85,12 @@ public final class RegistryCache: Service, Sendable {
         state.withLock { $0 = (repository, Date(), [:]) }
     }
 
-    /// The background refresh loop (a ServiceLifecycle service; ends on graceful shutdown).
+    /// The background refresh loop (a ServiceLifecycle service; ends on graceful shutdown,
+    /// at once: the wait between refreshes is cancelled rather than slept out).
     public func run() async throws {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: .seconds(refreshSeconds))
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(self.refreshSeconds)) }
+            guard !Task.isCancelled && !Task.isShuttingDownGracefully else { return }
             do {
                 try await refresh()
                 ServerMetrics.registryAge.record(0)
