@@ -1,6 +1,5 @@
 import ArgumentParser
 import OnlineStore
-import Redis
 
 /// `pantry clear-online [--views a,b]`: removes views from the online store and resets their
 /// incremental watermarks, so the next `materialize-incremental` copies them afresh.
@@ -21,11 +20,9 @@ struct ClearOnlineCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
-        let repository = try context.registry(project: project)
-        let chosen = try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository)
-        let store = try context.onlineStore(repository)
-        let redis = RedisConnection(configuration: try context.settings.redisConfiguration())
+        let (repository, store, redis) = try context.online(project: project)
         defer { redis.close() }
+        let chosen = try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository)
         let bar = ProgressBar("clearing \(chosen.map(\.name).joined(separator: ", "))")
         let touched = try store.clear(views: chosen, on: redis) { bar.update($0, of: $0) }
         bar.finish()

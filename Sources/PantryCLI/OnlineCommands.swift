@@ -12,6 +12,13 @@ extension StoreContext {
                          historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds)
     }
 
+    /// The registry, the online store and a Redis connection of their own, for the commands
+    /// that write online state (close the connection when done).
+    func online(project: String?) throws -> (repository: FeatureRepository, store: RedisOnlineStore, redis: RedisConnection) {
+        let repository = try registry(project: project)
+        return (repository, try onlineStore(repository), RedisConnection(configuration: try settings.redisConfiguration()))
+    }
+
     func views(_ names: [String], in repository: FeatureRepository) throws -> [FeatureView] {
         if names.isEmpty { return repository.views }
         return try names.map { name in
@@ -37,11 +44,9 @@ struct MaterializeCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
-        let repository = try context.registry(project: project)
         let startDate = try start.map(parseTime)
         let endDate = try end.map(parseTime) ?? Date()
-        let store = try context.onlineStore(repository)
-        let redis = RedisConnection(configuration: try context.settings.redisConfiguration())
+        let (repository, store, redis) = try context.online(project: project)
         defer { redis.close() }
         for view in try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository) {
             let bar = ProgressBar("materializing \(view.name)")
@@ -66,9 +71,7 @@ struct MaterializeIncrementalCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
-        let repository = try context.registry(project: project)
-        let store = try context.onlineStore(repository)
-        let redis = RedisConnection(configuration: try context.settings.redisConfiguration())
+        let (repository, store, redis) = try context.online(project: project)
         defer { redis.close() }
         for view in try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository) {
             let bar = ProgressBar("materializing \(view.name)")
