@@ -90,7 +90,7 @@ public struct FeatureService: Codable, Hashable, Sendable {
 }
 
 /// `view:feature`, or `view` alone meaning every feature of the view.
-public struct FeatureReference: Codable, Hashable, Sendable, CustomStringConvertible {
+public struct FeatureReference: CodableAsSpelling, Hashable, Sendable {
     public var view: String
     public var feature: String?
 
@@ -107,19 +107,6 @@ public struct FeatureReference: Codable, Hashable, Sendable, CustomStringConvert
     }
 
     public var description: String { feature.map { "\(view):\($0)" } ?? view }
-
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let reference = FeatureReference(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad reference \(text)"))
-        }
-        self = reference
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// All definitions of one project.

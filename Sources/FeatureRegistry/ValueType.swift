@@ -1,6 +1,6 @@
 /// The type of a feature or entity key, as written in definitions: `int32`, `int64`, `float`,
 /// `double`, `string`, `bool`, `timestamp`, `bytes`, `list<T>` of a scalar, or `vector(n)`.
-public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible, Codable {
+public indirect enum ValueType: Hashable, Sendable, CodableAsSpelling {
     case int32, int64, float, double, string, bool, timestamp, bytes
     case list(ValueType)
     /// A fixed-length embedding: pgvector's `vector(n)`, or `real[]` where pgvector is absent.
@@ -64,18 +64,4 @@ public indirect enum ValueType: Hashable, Sendable, CustomStringConvertible, Cod
 
     /// True for types an entity key may have.
     public var isValidKey: Bool { [.int32, .int64, .string].contains(self) }
-
-    /// Codable as its spelling, so stored specs read like definitions.
-    public init(from decoder: any Decoder) throws {
-        let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = ValueType(parsing: text) else {
-            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad type \(text)"))
-        }
-        self = value
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

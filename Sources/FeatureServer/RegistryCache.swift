@@ -48,32 +48,13 @@ public final class RegistryCache: Service, Sendable {
         let key = PlanKey(features: features ?? [], service: service, fullFeatureNames: fullFeatureNames)
         let (repository, cached) = state.withLock { ($0.repository, $0.plans[key]) }
         if let cached { return (repository, cached) }
-        let plan = try OnlineReadPlan(references: try Self.references(features: features, service: service, repository: repository),
+        let plan = try OnlineReadPlan(references: try repository.references(features: features, service: service),
                                       repository: repository, fullFeatureNames: fullFeatureNames)
         state.withLock { state in
             // Only into the snapshot it was resolved from, and only while the cache is small.
             if state.repository == repository, state.plans.count < maxPlans { state.plans[key] = plan }
         }
         return (repository, plan)
-    }
-
-    static func references(features: [String]?, service: String?, repository: FeatureRepository) throws -> [FeatureReference] {
-        switch (features, service) {
-        case (let features?, nil):
-            return try features.map { text in
-                guard let reference = FeatureReference(parsing: text) else {
-                    throw OnlineFeatureService.RequestError("bad feature reference \"\(text)\": expected \"view:feature\" or \"view\"")
-                }
-                return reference
-            }
-        case (nil, let name?):
-            guard let service = repository.service(named: name) else {
-                throw OnlineFeatureService.RequestError("unknown feature service \"\(name)\" (services: \(repository.services.map(\.name).joined(separator: ", ")))")
-            }
-            return service.features
-        default:
-            throw OnlineFeatureService.RequestError("give exactly one of \"features\" or \"feature_service\"")
-        }
     }
 
     static func load(project: String, pool: PostgresPool) async throws -> FeatureRepository {

@@ -38,23 +38,10 @@ struct ExportCommand: AsyncParsableCommand {
         try ExportCommand.run(request, repository: repository, context: context)
     }
 
+    /// `--service NAME` or `--features a:b,c` as references.
     static func references(service: String?, features: String?, repository: FeatureRepository) throws -> [FeatureReference] {
-        switch (service, features) {
-        case (let name?, nil):
-            guard let service = repository.service(named: name) else {
-                throw ValidationError("unknown feature service \"\(name)\" (services: \(repository.services.map(\.name).joined(separator: ", ")))")
-            }
-            return service.features
-        case (nil, let list?):
-            return try list.split(separator: ",").map {
-                guard let reference = FeatureReference(parsing: $0.trimmingCharacters(in: .whitespaces)) else {
-                    throw ValidationError("bad feature reference \"\($0)\": expected view or view:feature")
-                }
-                return reference
-            }
-        default:
-            throw ValidationError("give exactly one of --service or --features")
-        }
+        try repository.references(features: features.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } },
+                                  service: service)
     }
 
     static func run(_ request: TrainingSetExporter.Request, repository: FeatureRepository, context: StoreContext) throws {

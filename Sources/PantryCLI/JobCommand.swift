@@ -28,10 +28,8 @@ struct JobCommand: AsyncParsableCommand {
                 throw kindNode.error(found: "\"\(try kindNode.string())\"", expected: "export")
             }
             let repository = try context.registry(project: try job["project"]?.string())
-            let references = try ExportCommand.references(
-                service: try job["feature_service"]?.string(),
-                features: try job["features"]?.list().map { try $0.string() }.joined(separator: ","),
-                repository: repository)
+            let references = try repository.references(features: try job["features"]?.list().map { try $0.string() },
+                                                       service: try job["feature_service"]?.string())
             let entities: EntitySet
             if let csv = job["entities"] { entities = .csvFile(context.path(try csv.string())) }
             else { entities = .query(try job.required("entities_query", expected: "entities (a CSV file) or entities_query (SQL)").string()) }
