@@ -70,9 +70,12 @@ public struct PointInTimeJoin: Sendable {
 
     /// Output names of the feature columns, in order (`view__feature` with full names).
     public var featureColumns: [(name: String, view: FeatureView, feature: Feature)] {
-        selections.flatMap { selection in
-            selection.features.map { (fullFeatureNames ? "\(selection.view.name)__\($0.name)" : $0.name, selection.view, $0) }
-        }
+        selections.flatMap { selection in selection.features.map { (columnName(view: selection.view, feature: $0), selection.view, $0) } }
+    }
+
+    /// A feature's output column: `view__feature` with full feature names, else the feature's name.
+    public func columnName(view: FeatureView, feature: Feature) -> String {
+        fullFeatureNames ? "\(view.name)__\(feature.name)" : feature.name
     }
 
     public enum Output { case csv, jsonLines }

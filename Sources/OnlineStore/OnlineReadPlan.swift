@@ -1,5 +1,6 @@
 import FeatureRegistry
 import OfflineStore
+import Redis
 
 /// A list of requested features resolved against the registry: which views to read, under
 /// which join keys, which stored positions to pick and what to call the output columns.
@@ -14,8 +15,7 @@ public struct OnlineReadPlan: Sendable {
         public let keyNames: [String]
         /// Where each of those keys sits in `requiredKeys`.
         public let keyPositions: [Int]
-        /// Requested features, in output order, with where each sits in the stored version.
-        public let features: [Feature]
+        /// Where each requested feature (in output order) sits in the stored version.
         public let positions: [Int]
         public let columnNames: [String]
         /// Values older than this at the reference time are OUTSIDE_MAX_AGE (0: no TTL).
@@ -28,6 +28,22 @@ public struct OnlineReadPlan: Sendable {
         public let keyPositions: [Int]
         /// Indexes into `views`, in the order of the `HMGET`'s fields.
         public let views: [Int]
+        /// The group's `HMGET` in RESP, encoded once: the header goes before the key, the
+        /// view fields after it.
+        let commandHeader: [UInt8]
+        let commandFields: [UInt8]
+
+        init(keyNames: [String], keyPositions: [Int], views: [Int], fieldNames: [String]) {
+            self.keyNames = keyNames
+            self.keyPositions = keyPositions
+            self.views = views
+            var header: [UInt8] = [], fields: [UInt8] = []
+            RedisCommand.appendHeader(&header, count: 2 + fieldNames.count)
+            RedisCommand.appendBulk(&header, Array("HMGET".utf8))
+            for name in fieldNames { RedisCommand.appendBulk(&fields, Array(name.utf8)) }
+            commandHeader = header
+            commandFields = fields
+        }
     }
 
     public let project: String
@@ -35,7 +51,6 @@ public struct OnlineReadPlan: Sendable {
     public let requiredKeys: [(name: String, type: ValueType)]
     public let views: [ViewRead]
     public let keyGroups: [KeyGroup]
-    public let fullFeatureNames: Bool
 
     /// Resolves `view` / `view:feature` references; errors name what is unknown and what exists.
     public init(references: [FeatureReference], repository: FeatureRepository, fullFeatureNames: Bool) throws(OnlineFeatureService.RequestError) {
@@ -52,24 +67,23 @@ public struct OnlineReadPlan: Sendable {
             ViewRead(view: selection.view,
                      keyNames: selection.table.joinKeys.map(\.name),
                      keyPositions: selection.table.joinKeys.map { key in requiredKeys.firstIndex { $0.name == key.name }! },
-                     features: selection.features,
                      positions: selection.features.map { selection.view.features.firstIndex(of: $0)! },
-                     columnNames: selection.features.map { fullFeatureNames ? "\(selection.view.name)__\($0.name)" : $0.name },
+                     columnNames: selection.features.map { join.columnName(view: selection.view, feature: $0) },
                      ttlMicros: Int64(selection.view.ttlSeconds) * 1_000_000)
         }
-        var groups: [KeyGroup] = []
+        var members: [(read: ViewRead, views: [Int])] = []
         for (index, read) in views.enumerated() {
-            if let existing = groups.firstIndex(where: { $0.keyNames == read.keyNames }) {
-                groups[existing] = KeyGroup(keyNames: read.keyNames, keyPositions: read.keyPositions, views: groups[existing].views + [index])
+            if let existing = members.firstIndex(where: { $0.read.keyNames == read.keyNames }) {
+                members[existing].views.append(index)
             } else {
-                groups.append(KeyGroup(keyNames: read.keyNames, keyPositions: read.keyPositions, views: [index]))
+                members.append((read, [index]))
             }
         }
-        keyGroups = groups
+        let views = views
+        keyGroups = members.map { member in
+            KeyGroup(keyNames: member.read.keyNames, keyPositions: member.read.keyPositions, views: member.views,
+                     fieldNames: member.views.map { views[$0].view.name })
+        }
         project = repository.project
-        self.fullFeatureNames = fullFeatureNames
     }
-
-    /// Output column names: join keys first, then every requested feature.
-    public var columnNames: [String] { requiredKeys.map(\.name) + views.flatMap(\.columnNames) }
 }

@@ -98,17 +98,9 @@ public struct RedisOnlineStore: OnlineStore {
         return cells.indices.map { row in viewOf[row].flatMap { results[$0][row] } }
     }
 
-    /// One `HMGET` per (row, key group), written straight into RESP bytes, all in one pipeline.
+    /// One `HMGET` per (row, key group), written straight into RESP bytes from the plan's
+    /// encoded commands, all in one pipeline.
     public func read(_ plan: OnlineReadPlan, keys: [[String?]], rowCount: Int) async throws -> [[OnlineVersions?]] {
-        // The fields of each group's HMGET, and its argument count, encoded once per request.
-        let tails: [(header: [UInt8], fields: [UInt8])] = plan.keyGroups.map { group in
-            var header: [UInt8] = []
-            RedisCommand.appendHeader(&header, count: 2 + group.views.count)
-            RedisCommand.appendBulk(&header, Array("HMGET".utf8))
-            var fields: [UInt8] = []
-            for view in group.views { RedisCommand.appendBulk(&fields, Array(plan.views[view].view.name.utf8)) }
-            return (header, fields)
-        }
         var wire: [UInt8] = []
         wire.reserveCapacity(rowCount * plan.keyGroups.count * 96)
         var sent: [(group: Int, row: Int)] = []
@@ -125,9 +117,9 @@ public struct RedisOnlineStore: OnlineStore {
                 guard values.count == group.keyPositions.count else { continue }
                 key.removeAll(keepingCapacity: true)
                 OnlineKey.appendRedisKey(project: plan.project, names: group.keyNames, values: values, to: &key)
-                wire.append(contentsOf: tails[index].header)
+                wire.append(contentsOf: group.commandHeader)
                 RedisCommand.appendBulk(&wire, key)
-                wire.append(contentsOf: tails[index].fields)
+                wire.append(contentsOf: group.commandFields)
                 sent.append((index, row))
             }
         }
