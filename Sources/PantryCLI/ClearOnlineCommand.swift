@@ -22,7 +22,7 @@ struct ClearOnlineCommand: AsyncParsableCommand {
         defer { context.connection.close() }
         let (repository, store, redis) = try context.online(project: project)
         defer { redis.close() }
-        let chosen = try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository)
+        let chosen = try context.views(views, in: repository)
         let bar = ProgressBar("clearing \(chosen.map(\.name).joined(separator: ", "))")
         let touched = try store.clear(views: chosen, on: redis) { bar.update($0, of: $0) }
         bar.finish()

@@ -19,13 +19,27 @@ extension StoreContext {
         return (repository, try onlineStore(repository), RedisConnection(configuration: try settings.redisConfiguration()))
     }
 
-    func views(_ names: [String], in repository: FeatureRepository) throws -> [FeatureView] {
-        if names.isEmpty { return repository.views }
-        return try names.map { name in
-            guard let view = repository.view(named: name) else {
+    /// The views named in a comma-separated `--views` option (all when it is absent).
+    func views(_ list: String?, in repository: FeatureRepository) throws -> [FeatureView] {
+        guard let list else { return repository.views }
+        return try list.split(separator: ",").map { name in
+            guard let view = repository.view(named: String(name)) else {
                 throw ValidationError("unknown feature view \"\(name)\" (views: \(repository.views.map(\.name).joined(separator: ", ")))")
             }
             return view
+        }
+    }
+
+    /// Materializes each chosen view with `body`, under a progress bar, and prints its summary.
+    func materialize(project: String?, views list: String?,
+                     _ body: (Materializer, FeatureView, RedisConnection, @escaping (Int) -> Void) throws -> Materializer.Summary) throws {
+        let (repository, store, redis) = try online(project: project)
+        defer { redis.close() }
+        for view in try views(list, in: repository) {
+            let bar = ProgressBar("materializing \(view.name)")
+            let summary = try body(Materializer(repository: repository, store: store), view, redis) { bar.update($0, of: $0) }
+            bar.finish()
+            print("\(summary.view): \(summary.rowsRead) latest rows read, \(summary.written.current) current, \(summary.written.history) history, \(summary.written.dropped) too old, \(String(format: "%.2f", summary.seconds)) s")
         }
     }
 }
@@ -46,14 +60,8 @@ struct MaterializeCommand: AsyncParsableCommand {
         defer { context.connection.close() }
         let startDate = try start.map(parseTime)
         let endDate = try end.map(parseTime) ?? Date()
-        let (repository, store, redis) = try context.online(project: project)
-        defer { redis.close() }
-        for view in try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository) {
-            let bar = ProgressBar("materializing \(view.name)")
-            let summary = try Materializer(repository: repository, store: store).materialize(
-                view: view, start: startDate, end: endDate, postgres: context.connection, redis: redis) { bar.update($0, of: $0) }
-            bar.finish()
-            report(summary)
+        try context.materialize(project: project, views: views) { materializer, view, redis, progress in
+            try materializer.materialize(view: view, start: startDate, end: endDate, postgres: context.connection, redis: redis, progress: progress)
         }
     }
 }
@@ -71,20 +79,10 @@ struct MaterializeIncrementalCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
-        let (repository, store, redis) = try context.online(project: project)
-        defer { redis.close() }
-        for view in try context.views(views?.split(separator: ",").map(String.init) ?? [], in: repository) {
-            let bar = ProgressBar("materializing \(view.name)")
-            let summary = try Materializer(repository: repository, store: store).materializeIncremental(
-                view: view, postgres: context.connection, redis: redis) { bar.update($0, of: $0) }
-            bar.finish()
-            report(summary)
+        try context.materialize(project: project, views: views) { materializer, view, redis, progress in
+            try materializer.materializeIncremental(view: view, postgres: context.connection, redis: redis, progress: progress)
         }
     }
-}
-
-func report(_ summary: Materializer.Summary) {
-    print("\(summary.view): \(summary.rowsRead) latest rows read, \(summary.written.current) current, \(summary.written.history) history, \(summary.written.dropped) too old, \(String(format: "%.2f", summary.seconds)) s")
 }
 
 func parseTime(_ text: String) throws -> Date {
