@@ -28,8 +28,7 @@ public enum OnlineKey {
             bytes.append(UInt8(ascii: "="))
             for byte in values[index].utf8 {
                 if needsEscape(byte) {
-                    let hex = Array("0123456789ABCDEF".utf8)
-                    bytes += [UInt8(ascii: "%"), hex[Int(byte >> 4)], hex[Int(byte & 15)]]
+                    bytes += [UInt8(ascii: "%"), hexDigits[Int(byte >> 4)], hexDigits[Int(byte & 15)]]
                 } else {
                     bytes.append(byte)
                 }
@@ -37,6 +36,8 @@ public enum OnlineKey {
         }
         bytes.append(UInt8(ascii: "}"))
     }
+
+    private static let hexDigits = Array("0123456789ABCDEF".utf8)
 
     static func needsEscape(_ byte: UInt8) -> Bool {
         byte < 32 || byte == 127 || byte == UInt8(ascii: "%") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "=")

@@ -30,14 +30,6 @@ public struct RedisOnlineStore: OnlineStore {
         self.rowsPerCall = cluster ? 1 : 100
     }
 
-    func redisKey(view: FeatureView, keys: [String]) -> String {
-        redisKey(names: repository.joinKeys(of: view).map(\.name), keys: keys)
-    }
-
-    func redisKey(names: [String], keys: [String]) -> String {
-        OnlineKey.redisKey(project: repository.project, keys: Array(zip(names, keys)))
-    }
-
     public func write(_ rows: [OnlineRow]) async throws -> OnlineWriteSummary {
         try await pool.withConnection { try write(rows, on: $0) }
     }
@@ -48,12 +40,16 @@ public struct RedisOnlineStore: OnlineStore {
         var calls: [(keys: [any RedisArgument], arguments: [any RedisArgument])] = []
         calls.reserveCapacity(rows.count / rowsPerCall + 1)
         var start = 0
+        var keyNames: (view: String, names: [String]) = ("", [])  // rows come in runs of one view: look up once per run
         while start < rows.count {
             var keys: [any RedisArgument] = [], arguments: [any RedisArgument] = [historyDepth]
             for row in rows[start..<min(start + rowsPerCall, rows.count)] {
+                if keyNames.view != row.view.name { keyNames = (row.view.name, repository.joinKeys(of: row.view).map(\.name)) }
                 let expireAt: Int64 = row.view.ttlSeconds == 0 ? 0
                     : max(row.eventMicros / 1000 + Int64(row.view.ttlSeconds) * 1000, now + Int64(staleRetentionSeconds) * 1000)
-                keys.append(redisKey(view: row.view, keys: row.keys))
+                var key: [UInt8] = []
+                OnlineKey.appendRedisKey(project: repository.project, names: keyNames.names, values: row.keys, to: &key)
+                keys.append(key)
                 let version: MessagePackValue = .array([.int(row.eventMicros), .int(row.createdMicros ?? -1),
                                                         .rawString(MessagePack.encode(.array(row.values.map(\.messagePack))))])
                 arguments += [row.view.name, MessagePack.encode(.array([version])), Int(expireAt)]
