@@ -17,6 +17,12 @@ public struct OfflineTable: Sendable {
     /// Whether embeddings are stored as pgvector `vector(n)` (else `real[]`).
     public let pgvector: Bool
 
+    /// Newest first, the offline tie-break every reader uses: later event time, then later
+    /// created time (unknown ranks lowest), then later ingestion. `prefix` qualifies the columns.
+    public static func newestFirst(_ prefix: String = "") -> String {
+        "\(prefix)event_ts DESC, \(prefix)created_ts DESC NULLS LAST, \(prefix)ingest_seq DESC"
+    }
+
     public init(project: String, view: FeatureView, repository: FeatureRepository, pgvector: Bool) {
         self.project = project
         self.view = view
@@ -51,7 +57,7 @@ public struct OfflineTable: Sendable {
         try connection.query("CREATE TABLE pantry_offline.\(try SQLIdentifier("\(try tableName.name)__default").quoted) PARTITION OF \(table) DEFAULT",
                              name: "offline: default partition")
         let keys = try joinKeys.map { try SQLIdentifier($0.name).quoted }
-        try connection.query("CREATE INDEX ON \(table) (\((keys + ["event_ts DESC", "created_ts DESC NULLS LAST", "ingest_seq DESC"]).joined(separator: ", ")))",
+        try connection.query("CREATE INDEX ON \(table) (\((keys + [Self.newestFirst()]).joined(separator: ", ")))",
                              name: "offline: index")
     }
 

@@ -106,7 +106,7 @@ public struct PointInTimeJoin: Sendable {
             joins.append("""
                 LEFT JOIN LATERAL (SELECT \(picked) FROM \(try selection.table.qualifiedName) t
                   WHERE \(conditions.joined(separator: " AND "))
-                  ORDER BY t.event_ts DESC, t.created_ts DESC NULLS LAST, t.ingest_seq DESC LIMIT 1) \(alias) ON true
+                  ORDER BY \(OfflineTable.newestFirst("t.")) LIMIT 1) \(alias) ON true
                 """)
             for feature in selection.features {
                 let value = "\(alias).\(try SQLIdentifier(feature.name).quoted)"

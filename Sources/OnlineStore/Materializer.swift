@@ -93,7 +93,7 @@ public struct Materializer: Sendable {
             // The latest row per key first, then the conversions: computing them in the same
             // SELECT as DISTINCT ON would evaluate them for every row, not only the kept ones
             // (twice the time for a view with many rows per key).
-            let ranking = "event_ts DESC, created_ts DESC NULLS LAST, ingest_seq DESC"
+            let ranking = OfflineTable.newestFirst()
             let latest = keys.isEmpty
                 ? "SELECT * FROM \(try table.qualifiedName) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(ranking) LIMIT 1"
                 : "SELECT DISTINCT ON (\(keys.joined(separator: ", "))) * FROM \(try table.qualifiedName) WHERE \(conditions.joined(separator: " AND ")) ORDER BY \(keys.joined(separator: ", ")), \(ranking)"

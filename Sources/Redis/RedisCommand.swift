@@ -21,6 +21,14 @@ public struct RedisCommand: Sendable {
         self.init(name, arguments)
     }
 
+    /// Several commands back to back, for one pipelined write.
+    public static func wire(of commands: [RedisCommand]) -> [UInt8] {
+        var wire: [UInt8] = []
+        wire.reserveCapacity(commands.reduce(0) { $0 + $1.wire.count })
+        for command in commands { wire.append(contentsOf: command.wire) }
+        return wire
+    }
+
     /// Appends a RESP array header (`*count\r\n`), for callers that encode commands by hand.
     public static func appendHeader(_ buffer: inout [UInt8], count: Int) {
         buffer.append(UInt8(ascii: "*"))

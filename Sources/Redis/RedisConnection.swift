@@ -96,10 +96,7 @@ public final class RedisConnection: PooledConnection, @unchecked Sendable {
     /// it into Swift values; the reply is freed when `handle` returns. For hot paths.
     public func pipeline(_ commands: [RedisCommand], handle: (UnsafeMutablePointer<redisReply>) throws(RedisError) -> Void) throws(RedisError) {
         guard !commands.isEmpty else { return }
-        var wire: [UInt8] = []
-        wire.reserveCapacity(commands.reduce(0) { $0 + $1.wire.count })
-        for command in commands { wire.append(contentsOf: command.wire) }
-        try pipeline(encoded: wire, count: commands.count, name: commands[0].name, handle: handle)
+        try pipeline(encoded: RedisCommand.wire(of: commands), count: commands.count, name: commands[0].name, handle: handle)
     }
 
     /// Sends `count` commands already encoded in RESP, back to back in `wire`, and returns their replies.

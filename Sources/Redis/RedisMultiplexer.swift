@@ -26,11 +26,7 @@ public final class RedisMultiplexer: Sendable {
 
     /// Sends the commands (in one pipeline with other callers' commands) and returns their replies.
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RedisReply] {
-        guard !commands.isEmpty else { return [] }
-        var wire: [UInt8] = []
-        wire.reserveCapacity(commands.reduce(0) { $0 + $1.wire.count })
-        for command in commands { wire.append(contentsOf: command.wire) }
-        return try await pipeline(encoded: wire, count: commands.count)
+        try await pipeline(encoded: RedisCommand.wire(of: commands), count: commands.count)
     }
 
     /// Sends `count` commands already encoded in RESP, back to back in `wire` (for hot paths
