@@ -56,6 +56,20 @@ public struct PantrySettings: Sendable {
         public var maxBodyBytes: Int
         public var maxBatchRows: Int
         public var registryRefreshSeconds: Double
+        /// Bearer token for reads (online features, registry); empty = reads need no token.
+        public var readToken: String
+        /// Most client connections served at once (lowered to fit RLIMIT_NOFILE).
+        public var maxConnections: Int
+        /// Seconds from a request's first byte until its head must be complete.
+        public var headerTimeoutSeconds: Double
+        /// Seconds from a request's head until its body must be complete.
+        public var bodyTimeoutSeconds: Double
+        /// Seconds a keep-alive connection may wait for its next request.
+        public var idleTimeoutSeconds: Double
+        /// Seconds busy connections get to finish after SIGTERM/SIGINT.
+        public var shutdownGraceSeconds: Double
+        /// Seconds each dependency check of /health may take.
+        public var healthTimeoutSeconds: Double
     }
     public var services: Services
     public var migrationsDirectory: String
@@ -124,7 +138,14 @@ public struct PantrySettings: Sendable {
             token: config.string(forKey: "server.token", default: ""),
             maxBodyBytes: config.int(forKey: "server.max_body_bytes", default: 4 << 20),
             maxBatchRows: config.int(forKey: "server.max_batch_rows", default: 10_000),
-            registryRefreshSeconds: config.double(forKey: "server.registry_refresh_seconds", default: 10))
+            registryRefreshSeconds: config.double(forKey: "server.registry_refresh_seconds", default: 10),
+            readToken: config.string(forKey: "server.read_token", default: ""),
+            maxConnections: config.int(forKey: "server.max_connections", default: 1_024),
+            headerTimeoutSeconds: config.double(forKey: "server.header_timeout_seconds", default: 10),
+            bodyTimeoutSeconds: config.double(forKey: "server.body_timeout_seconds", default: 30),
+            idleTimeoutSeconds: config.double(forKey: "server.idle_timeout_seconds", default: 60),
+            shutdownGraceSeconds: config.double(forKey: "server.shutdown_grace_seconds", default: 5),
+            healthTimeoutSeconds: config.double(forKey: "server.health_timeout_seconds", default: 1))
         migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
         featuresDirectory = Self.absolute(config.string(forKey: "features_directory", default: "Config/features"), root: root)
         logLevel = config.string(forKey: "log_level", default: "info")
