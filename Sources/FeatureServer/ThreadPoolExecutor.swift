@@ -28,7 +28,12 @@ extension FeatureServer {
     /// body is large, in place otherwise. The collected body stays in the request, so `handler`
     /// reads it again without I/O.
     func offloadingLargeBody(_ request: inout Request, _ handler: (inout Request) async throws -> Response) async throws -> Response {
-        let body = try await request.collectBody(upTo: configuration.maxBodyBytes)
+        try await Self.offloadingLargeBody(&request, maxBodyBytes: configuration.maxBodyBytes, handler)
+    }
+
+    static func offloadingLargeBody(_ request: inout Request, maxBodyBytes: Int,
+                                    _ handler: (inout Request) async throws -> Response) async throws -> Response {
+        let body = try await request.collectBody(upTo: maxBodyBytes)
         guard body.readableBytes > Self.offloadBodyBytes else { return try await handler(&request) }
         return try await withTaskExecutorPreference(ThreadPoolExecutor.shared) { try await handler(&request) }
     }
