@@ -16,7 +16,11 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPResponsePart
 
     private var deadlines: ConnectionDeadlines
-    private var timer: Scheduled<Void>?
+    /// The one scheduled timer and when it fires. Re-arming for a later deadline only records
+    /// `wanted` (the timer re-schedules itself when it fires early), so a request costs at most
+    /// one timer allocation, not one per event.
+    private var timer: (scheduled: Scheduled<Void>, at: NIODeadline)?
+    private var wanted: NIODeadline?
     private var context: ChannelHandlerContext?
 
     init(limits: ConnectionDeadlines.Limits) {
@@ -30,8 +34,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.cancel()
+        timer?.scheduled.cancel()
         timer = nil
+        wanted = nil
         self.context = nil
     }
 
@@ -86,18 +91,15 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         case .none:
             break
         case .cancelTimer:
-            timer?.cancel()
-            timer = nil
+            wanted = nil
         case .arm(let deadline):
-            timer?.cancel()
-            timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] in
-                guard let self, let context = self.context else { return }
-                self.timer = nil
-                self.perform(self.deadlines.timerFired(now: .now()), context: context)
-            }
+            wanted = deadline
+            if let timer, timer.at <= deadline { return }
+            schedule(at: deadline, context: context)
         case .close(let requestTimeout):
-            timer?.cancel()
+            timer?.scheduled.cancel()
             timer = nil
+            wanted = nil
             if requestTimeout {
                 let head = HTTPResponse(status: .requestTimeout, headerFields: [.connection: "close", .contentLength: "0"])
                 context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -106,6 +108,25 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
                 context.flush()
             }
             context.close(promise: nil)
+        }
+    }
+
+    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {
+        timer?.scheduled.cancel()
+        let scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] () -> Void in
+            self?.timerFired()
+        }
+        timer = (scheduled, deadline)
+    }
+
+    private func timerFired() {
+        timer = nil
+        guard let context, let wanted else { return }
+        let now = NIODeadline.now()
+        if now < wanted {
+            schedule(at: wanted, context: context)
+        } else {
+            perform(deadlines.timerFired(now: now), context: context)
         }
     }
 }

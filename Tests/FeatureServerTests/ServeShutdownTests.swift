@@ -59,9 +59,22 @@ struct ServeShutdownTests {
             let stalled = try RawConnection(port: port)
             stalled.send("POST /v1/push HTTP/1.1\r\nHost: pantry\r\nAuthorization: Bearer t0ken\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"view\": \"stats\", ")
+            // A request in flight at SIGTERM whose body completes during the drain: it is answered,
+            // with Connection: close.
+            let now = ISO8601DateFormatter().string(from: Date())
+            let rest = "\"to\": \"online\", \"rows\": [{\"user_id\": 7, \"ts\": \"\(now)\", \"score\": 1.0, \"label\": \"x\"}]}"
+            let first = "{\"view\": \"stats\", "
+            let finishing = try RawConnection(port: port)
+            finishing.send("POST /v1/push HTTP/1.1\r\nHost: pantry\r\nAuthorization: Bearer t0ken\r\n"
+                + "Content-Type: application/json\r\nContent-Length: \((first + rest).utf8.count)\r\n\r\n\(first)")
             try await Task.sleep(for: .milliseconds(300))
 
             process.terminate()  // SIGTERM
+            try await Task.sleep(for: .milliseconds(300))
+            finishing.send(rest)
+            let answer = await finishing.receiveResponse(limit: 10)
+            #expect(answer.text.hasPrefix("HTTP/1.1 200"), "the request in flight at SIGTERM was not answered: \(answer.text)")
+            #expect(answer.text.lowercased().contains("connection: close"), "\(answer.text)")
             try await Self.waitForExit(process, seconds: 2 + 13)
             #expect(!process.isRunning, "pantry serve was still draining 15 s after SIGTERM with a 2 s grace period")
             let end = await stalled.receive(limit: 5)
