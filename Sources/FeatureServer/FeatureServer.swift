@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdCore
 import Logging
 import NIOCore
+import NIOHTTP1
 import OfflineStore
 import OnlineStore
 import Postgres
@@ -109,6 +110,10 @@ public struct FeatureServer: Sendable {
             return error
         case let error as HTTPError:
             return error
+        case let error as HTTPParserError:
+            // The client sent broken HTTP or went away mid-body (e.g. cut off at the body
+            // deadline): its fault, not an internal error; usually nobody is left to read this.
+            return HTTPError(.badRequest, message: "malformed or incomplete HTTP request: \(error)")
         case is NIOTooManyBytesError:
             return HTTPError(.contentTooLarge, message: "request body larger than the limit (server.max_body_bytes)")
         case let error as OnlineFeatureService.RequestError:
