@@ -16,15 +16,19 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     typealias OutboundOut = HTTPResponsePart
 
     private var deadlines: ConnectionDeadlines
-    /// The one scheduled timer and when it fires. Re-arming for a later deadline only records
-    /// `wanted` (the timer re-schedules itself when it fires early), so a request costs at most
-    /// one timer allocation, not one per event.
-    private var timer: (scheduled: Scheduled<Void>, at: NIODeadline)?
+    /// One repeating check per connection, every `tick`, compared against `wanted`: arming
+    /// or cancelling a deadline is then a plain assignment, so requests on a busy keep-alive
+    /// connection cost no timer scheduling or cancelling at all (a cancel is a linear search
+    /// of the event loop's timer queue). Deadlines are thus kept to within one `tick`.
+    private var timer: Scheduled<Void>?
     private var wanted: NIODeadline?
+    private let tick: TimeAmount
     private var context: ChannelHandlerContext?
 
     init(limits: ConnectionDeadlines.Limits) {
         deadlines = ConnectionDeadlines(limits: limits)
+        let shortest = min(limits.idle, limits.head, limits.body, limits.shutdownGrace)
+        tick = max(.milliseconds(10), min(.seconds(1), .nanoseconds(shortest.nanoseconds / 4)))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -34,7 +38,7 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        timer?.scheduled.cancel()
+        timer?.cancel()
         timer = nil
         wanted = nil
         self.context = nil
@@ -94,10 +98,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
             wanted = nil
         case .arm(let deadline):
             wanted = deadline
-            if let timer, timer.at <= deadline { return }
-            schedule(at: deadline, context: context)
+            if timer == nil { scheduleCheck(context: context) }
         case .close(let requestTimeout):
-            timer?.scheduled.cancel()
+            timer?.cancel()
             timer = nil
             wanted = nil
             if requestTimeout {
@@ -111,23 +114,20 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    private func schedule(at deadline: NIODeadline, context: ChannelHandlerContext) {
-        timer?.scheduled.cancel()
-        let scheduled = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) { [weak self] () -> Void in
-            self?.timerFired()
+    private func scheduleCheck(context: ChannelHandlerContext) {
+        timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: tick) { [weak self] () -> Void in
+            self?.check()
         }
-        timer = (scheduled, deadline)
     }
 
-    private func timerFired() {
+    /// The periodic check: acts on a passed deadline, otherwise looks again one tick later.
+    private func check() {
         timer = nil
-        guard let context, let wanted else { return }
-        let now = NIODeadline.now()
-        if now < wanted {
-            schedule(at: wanted, context: context)
-        } else {
-            perform(deadlines.timerFired(now: now), context: context)
+        guard let context else { return }
+        if let wanted, NIODeadline.now() >= wanted {
+            perform(deadlines.timerFired(now: .now()), context: context)
         }
+        if timer == nil && deadlines.phase != .closed { scheduleCheck(context: context) }
     }
 }
 
