@@ -125,7 +125,9 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         timer = nil
         guard let context else { return }
         if let wanted, NIODeadline.now() >= wanted {
-            perform(deadlines.timerFired(now: .now()), context: context)
+            let action = deadlines.timerFired(now: .now())
+            if case .close = action, !deadlines.draining { ServerMetrics.connectionTimeouts.increment() }
+            perform(action, context: context)
         }
         if timer == nil && deadlines.phase != .closed { scheduleCheck(context: context) }
     }

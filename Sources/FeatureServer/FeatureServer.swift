@@ -66,7 +66,7 @@ public struct FeatureServer: Sendable {
             router: router,
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuardHandler(limits: limits)])),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pantry",
-                                 availableConnectionsDelegate: MaximumAvailableConnections(connectionLimit ?? configuration.maxConnections,
+                                 availableConnectionsDelegate: MaximumAvailableConnections(max(1, connectionLimit ?? configuration.maxConnections),
                                                                                            logger: logger)),
             services: [registry],
             logger: logger)

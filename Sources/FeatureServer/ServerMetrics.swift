@@ -33,4 +33,6 @@ enum ServerMetrics {
     static let registryAge = Gauge(label: "pantry_registry_cache_age_seconds")
     static let onlineRows = Counter(label: "pantry_online_entity_rows_total")
     static let pushedRows = Counter(label: "pantry_pushed_rows_total")
+    /// Connections closed because a client was too slow (head or body deadline) or idle too long.
+    static let connectionTimeouts = Counter(label: "pantry_http_connection_timeouts_total")
 }

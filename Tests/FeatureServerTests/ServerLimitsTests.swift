@@ -11,12 +11,21 @@ struct ServerLimitsTests {
     @Test("a request head trickled one byte at a time is answered 408 and closed at the head deadline")
     func trickledHead() async throws {
         try await ServerFixture.run(configure: { $0.headerTimeoutSeconds = 1; $0.idleTimeoutSeconds = 60 }) { server in
+            let timeoutsBefore = try await Self.connectionTimeouts(server)
             let connection = try RawConnection(port: server.port)
             connection.send("POST /v1/features/online HTTP/1.1\r\nHost: pantry\r\nX-Slow: ")
             let received = await connection.receive(limit: 20, tick: { connection.send("a") })
             #expect(received.closed, "the connection stayed open although its head never completed")
             #expect(received.text.hasPrefix("HTTP/1.1 408"), "\(received.text)")
+            #expect(try await Self.connectionTimeouts(server) > timeoutsBefore, "the timeout was not counted in /metrics")
         }
+    }
+
+    /// `pantry_http_connection_timeouts_total` from `/metrics` (0 before the first timeout).
+    static func connectionTimeouts(_ server: ServerFixture) async throws -> Double {
+        let metrics = try await server.get("/metrics").body
+        let line = metrics.split(separator: "\n").first { $0.hasPrefix("pantry_http_connection_timeouts_total ") }
+        return line.flatMap { Double($0.split(separator: " ").last ?? "") } ?? 0
     }
 
     @Test("a body trickled one byte at a time is cut off at the body deadline")
