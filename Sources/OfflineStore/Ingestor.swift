@@ -77,15 +77,17 @@ public struct Ingestor: Sendable {
                     let name = try SQLIdentifier(column.name).quoted
                     let bad = try tx.query("""
                         SELECT _row FROM \(staging) WHERE \(name) IS NOT NULL AND (\(name) !~ '^\\s*\\[[^\\]]*\\]\\s*$'
-                          OR coalesce(array_length(('{' || btrim(btrim(\(name)), '[]') || '}')::real[], 1), 0) <> $1)
+                          OR coalesce(array_length(('{' || btrim(btrim(\(name)), '[]') || '}')::real[], 1), 0) <> $1
+                          OR ('{' || btrim(btrim(\(name)), '[]') || '}')::real[] && ARRAY['NaN', 'Infinity', '-Infinity']::real[])
                         ORDER BY _row LIMIT 1
                         """, [dimensions], name: "ingest: check vectors")
                     if bad.count > 0 {
                         throw IngestError(source: source, line: nil, column: column.name,
-                                          message: "row \(try bad[0].decode(Int.self, at: 0)): expected an embedding of \(dimensions) numbers like [0.1,0.2,...]")
+                                          message: "row \(try bad[0].decode(Int.self, at: 0)): expected an embedding of \(dimensions) finite numbers like [0.1,0.2,...]")
                     }
                 }
             }
+            try Self.rejectOutOfRange(columns: columns, staging: staging, source: source, on: tx)
             let eventColumn = try SQLIdentifier(table.view.eventTimestampColumn).quoted
             let years = try tx.query("""
                 SELECT DISTINCT to_char(date_trunc('year', \(eventColumn)), 'YYYY-MM-DD') FROM \(staging)
@@ -108,6 +110,33 @@ public struct Ingestor: Sendable {
             try tx.query("INSERT INTO \(try table.qualifiedName) (\(targets.joined(separator: ", "))) SELECT \(values.joined(separator: ", ")) FROM \(staging) ORDER BY _row",
                          name: "ingest: insert")
             return count
+        }
+    }
+
+    /// NaN and ±Infinity, and times outside `PostgresTimestamp`'s range, are refused on every
+    /// path (see `ValueCheck`); PostgreSQL's COPY accepts them (`NaN`, `infinity`, year 20000),
+    /// so CSV input is checked here, in the staging table.
+    /// The line reported is the CSV line of the first bad row (header = line 1), exact unless a
+    /// quoted field spans lines.
+    static func rejectOutOfRange(columns: [(name: String, type: ValueType, required: Bool)], staging: String, source: String,
+                                on tx: PostgresConnection) throws {
+        for column in columns {
+            let name = try SQLIdentifier(column.name).quoted
+            let condition: String
+            switch column.type {
+            case .float, .double: condition = "\(name) IN ('NaN', 'Infinity', '-Infinity')"
+            case .list(.float), .list(.double): condition = "\(name) && ARRAY['NaN', 'Infinity', '-Infinity']::\(column.type.postgresType(pgvector: false))"
+            case .timestamp:
+                condition = "\(name) NOT BETWEEN '\(PostgresTimestamp.format(micros: PostgresTimestamp.minimumMicros))' AND '\(PostgresTimestamp.format(micros: PostgresTimestamp.maximumMicros))'"
+            default: continue
+            }
+            let bad = try tx.query("SELECT _row FROM \(staging) WHERE \(condition) ORDER BY _row LIMIT 1", name: "ingest: check range")
+            if bad.count > 0 {
+                throw IngestError(source: source, line: try bad[0].decode(Int.self, at: 0) + 1, column: column.name,
+                                  message: column.type == .timestamp
+                                    ? "time outside the accepted range \(PostgresTimestamp.rangeText) (infinity included)"
+                                    : "NaN and infinities are not accepted: send a finite number, or leave the value empty (null)")
+            }
         }
     }
 

@@ -45,9 +45,12 @@ struct PushCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
-        let text = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json
+        // Bytes as given: invalid UTF-8 is the parser's error, not silently replaced.
+        let bytes = json == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : Array(json.utf8)
         let records: [[String: JSONValue]]
-        switch try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+        let parsed: JSONValue
+        do { parsed = try JSONParser.parse(bytes) } catch { throw ValidationError("\(error)") }
+        switch parsed {
         case .object(let record): records = [record]
         case .array(let items):
             records = try items.enumerated().map { index, item in
