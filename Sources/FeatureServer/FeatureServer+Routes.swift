@@ -159,11 +159,10 @@ extension FeatureServer {
         guard ["online", "offline", "online_and_offline"].contains(destination) else {
             throw HTTPError(.badRequest, message: "\"to\" is \"\(destination)\": expected online, offline or online_and_offline")
         }
-        // Check and convert for online before writing anything anywhere.
+        // Check (and convert for online) before writing anything anywhere, whatever the
+        // destination: both stores follow the same value rules, and errors name the row.
         let rows: [OnlineRow]
-        if destination == "offline" {
-            rows = []
-        } else if records.count <= 64 {
+        if records.count <= 64 {
             rows = try Self.onlineRows(records, view: view, repository: repository)
         } else {  // checking thousands of rows is CPU work: not on the event loop
             rows = try await NIOThreadPool.singleton.runIfActive { try Self.onlineRows(records, view: view, repository: repository) }
