@@ -5,13 +5,14 @@ import Postgres
 /// Input formats: CSV files (parsed by PostgreSQL's COPY), JSON lines files, and records pushed
 /// through the API or CLI (both checked here, value by value, with line numbers).
 extension Ingestor {
-    /// Loads a CSV file with a header row. Returns the number of rows.
+    /// Loads a CSV file (or `-`, standard input, or any pipe) with a header row, reading it
+    /// once as a stream. Returns the number of rows.
     public func ingestCSV(file: String, on connection: PostgresConnection) throws -> Int {
-        let header = try Self.readCSVHeader(file)
-        let columns = try checkHeader(header, source: file)
-        return try ingest(columns: columns, source: file, on: connection) { tx, staging in
+        let input = try CSVInput(path: file)
+        let columns = try checkHeader(input.header, source: file)
+        return try ingest(columns: columns, source: file, firstLine: 2, on: connection) { tx, staging in
             let names = try columns.map { try SQLIdentifier($0.name).quoted }.joined(separator: ", ")
-            try tx.copyIn("COPY \(staging) (\(names)) FROM STDIN WITH (FORMAT csv, HEADER true)", fromFile: file, name: "ingest: copy")
+            try input.copy("COPY \(staging) (\(names)) FROM STDIN WITH (FORMAT csv)", name: "ingest: copy", on: tx)
         }
     }
 
@@ -110,34 +111,5 @@ extension Ingestor {
         case .vector(let dimensions):
             return "[" + (try ValueCheck.vector(value, dimensions: dimensions)).map { "\($0)" }.joined(separator: ",") + "]"
         }
-    }
-
-    /// The column names of a CSV file's first line (RFC 4180 quoting).
-    static func readCSVHeader(_ file: String) throws -> [String] {
-        guard let handle = fopen(file, "r") else {
-            throw IngestError(source: file, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(handle) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        guard getline(&line, &capacity, handle) > 0 else {
-            throw IngestError(source: file, line: 1, message: "empty file: expected a header row naming the columns")
-        }
-        var names: [String] = [], current = "", quoted = false
-        var characters = String(cString: line!).trimmingCharacters(in: .newlines).makeIterator()
-        while let character = characters.next() {
-            if quoted {
-                if character == "\"" { quoted = false } else { current.append(character) }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                names.append(current.trimmingCharacters(in: .whitespaces)); current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        names.append(current.trimmingCharacters(in: .whitespaces))
-        return names
     }
 }

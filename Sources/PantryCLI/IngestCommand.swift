@@ -12,15 +12,19 @@ struct IngestCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Project (default from settings).") var project: String?
     @Argument(help: "Feature view name.") var view: String
-    @Argument(help: "File to load (.csv with a header row, or .jsonl); default: the view's source.") var file: String?
+    @Argument(help: "File to load (.csv with a header row, or .jsonl), a pipe, or - for standard input (CSV); default: the view's source, which must lie inside the project folder.") var file: String?
     @Flag(help: "Replace the view's whole offline history with this file (a backfill), atomically.") var replace = false
 
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
         let table = try context.table(view: view, project: project)
-        guard let path = (file ?? table.view.source).map(context.path) else {
-            throw ValidationError("no file given and view \(view) has no source")
+        let path: String
+        if let file {
+            path = file == "-" ? file : context.path(file)  // explicit: any file, pipe or - (standard input)
+        } else {
+            guard let source = table.view.source else { throw ValidationError("no file given and view \(view) has no source") }
+            do { path = try context.settings.projectPath(source) } catch { throw ValidationError("view \(view)'s source: \(error)") }
         }
         let started = Date()
         let ingestor = Ingestor(table: table, replace: replace)

@@ -141,6 +141,18 @@ public struct PantrySettings: Sendable {
         }
     }
 
+    /// A path named by a definition (not typed by the user), resolved against the project
+    /// folder: it must lie inside that folder once symlinks are followed, so a registry entry
+    /// cannot make Pantry read `/etc/shadow` or `../../elsewhere`.
+    public func projectPath(_ path: String) throws -> String {
+        let root = URL(fileURLWithPath: rootDirectory).resolvingSymlinksInPath().standardizedFileURL.path
+        let resolved = URL(fileURLWithPath: Self.absolute(path, root: rootDirectory)).resolvingSymlinksInPath().standardizedFileURL.path
+        guard resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+            throw SettingsError("\"\(path)\" lies outside the project folder \(root); name the file on the command line to load it anyway")
+        }
+        return resolved
+    }
+
     static func absolute(_ path: String, root: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: root).appendingPathComponent(path).standardizedFileURL.path
     }

@@ -68,6 +68,21 @@ struct SettingsTests {
         }
     }
 
+    @Test("paths named by definitions must stay inside the project folder, symlinks followed")
+    func projectPaths() async throws {
+        let settings = try await PantrySettings.load(configFile: configFile, environment: [:])
+        let root = URL(fileURLWithPath: settings.rootDirectory).resolvingSymlinksInPath().path
+        #expect(try settings.projectPath("data/demo/users.csv") == root + "/data/demo/users.csv")
+        for outside in ["/etc/passwd", "../outside.csv", "data/../../x.csv", "/"] {
+            #expect(throws: SettingsError.self, "\(outside)") { try settings.projectPath(outside) }
+        }
+        let link = settings.rootDirectory + "/.pantry/test-link-\(UUID().uuidString)"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/etc")
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let error = #expect(throws: SettingsError.self) { try settings.projectPath(link.dropFirst(settings.rootDirectory.count + 1) + "/passwd") }
+        #expect(error?.description.contains("outside the project folder") == true)
+    }
+
     @Test("OpenBLAS is linked and computes")
     func openBLAS() {
         let x: [Float] = [1, 2, 3], y: [Float] = [4, 5, 6]
