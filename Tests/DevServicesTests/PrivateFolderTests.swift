@@ -22,6 +22,7 @@ struct PrivateFolderTests {
         let settings = try await PantrySettings.load(configFile: parent + "/project/Config/pantry.yaml", environment: [
             "PANTRY_SERVICES_POSTGRES_PORT": "\(TestServers.freePort())",
             "PANTRY_SERVICES_REDIS_PORT": "\(TestServers.freePort())",
+            "PANTRY_SERVICES_PASSWORD": "s3cr\"et-\(UInt32.random(in: 0...UInt32.max))",
         ])
         let services = try DevServices(settings: settings)
         try services.up()
@@ -30,6 +31,12 @@ struct PrivateFolderTests {
             // As root the data went to a folder under /tmp that `postgres` can reach.
             let folder = URL(fileURLWithPath: services.postgres.directory).deletingLastPathComponent().path
             if !folder.hasPrefix(parent) { try? FileManager.default.removeItem(atPath: folder) }
+        }
+
+        // The password is in no process's command line (`ps` shows those to every user).
+        for pid in [services.redis.pid, services.postgres.pid].compactMap({ $0 }) {
+            let commandLine = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline")), as: UTF8.self)
+            #expect(!commandLine.contains(settings.services.password), "pid \(pid): \(commandLine)")
         }
 
         let again = try DevServices(settings: settings)
