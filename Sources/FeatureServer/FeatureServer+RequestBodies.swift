@@ -1,34 +1,23 @@
 import Hummingbird
 import NIOCore
-import NIOPosix
 import OfflineStore
 
 /// Request bodies: read up to the size limit, parsed by `JSONParser` (linear time, one nesting
-/// limit, duplicate keys and out-of-range numbers rejected), off the event loop when large.
+/// limit, duplicate keys and out-of-range numbers rejected). Large bodies reach here on the
+/// thread pool (`offloadingLargeBody`), not on an event loop.
 extension FeatureServer {
-    /// Bodies up to this size are parsed where the request runs; larger ones on the thread
-    /// pool, so a multi-megabyte push cannot hold up the lookups sharing its event loop.
-    static let inlineParseLimit = 64 * 1024
-
     /// The body as a JSON object (400 with byte offset and path when it is not one).
     func jsonObject(_ request: inout Request) async throws -> [String: JSONValue] {
         let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
         guard buffer.readableBytes > 0 else { throw HTTPError(.badRequest, message: "empty body: expected a JSON object") }
-        let result: Result<JSONValue, JSONParser.SyntaxError>
-        if buffer.readableBytes <= Self.inlineParseLimit {
-            result = Self.parse(buffer)
-        } else {
-            result = try await NIOThreadPool.singleton.runIfActive { Self.parse(buffer) }
+        let result: Result<JSONValue, JSONParser.SyntaxError> = buffer.withUnsafeReadableBytes { raw in
+            Result { () throws(JSONParser.SyntaxError) in try JSONParser.parse(raw) }
         }
         switch result {
         case .success(.object(let fields)): return fields
         case .success(let other): throw HTTPError(.badRequest, message: "expected a JSON object, found \(other.shown)")
         case .failure(let error): throw HTTPError(.badRequest, message: error.description)
         }
-    }
-
-    static func parse(_ buffer: ByteBuffer) -> Result<JSONValue, JSONParser.SyntaxError> {
-        buffer.withUnsafeReadableBytes { raw in Result { () throws(JSONParser.SyntaxError) in try JSONParser.parse(raw) } }
     }
 
     /// `POST /v1/push` and Feast's `POST /push`.

@@ -1,7 +1,6 @@
 import FeatureRegistry
 import Foundation
 import Hummingbird
-import NIOPosix
 import OfflineStore
 import OnlineStore
 import Postgres
@@ -34,31 +33,42 @@ extension FeatureServer {
         struct OnlineCounts: Encodable { let current: Int, history: Int, dropped: Int }
     }
 
+    /// Every route and its methods; any other method on these paths answers 405 with `Allow`.
+    /// Writes sit behind the write token when one is set (the server refuses to start on a
+    /// non-loopback address without one, see `checkExposure()`); online and registry reads
+    /// behind the read token when one is set. `/health`, `/metrics`, `/openapi.yaml` stay open.
     func addRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/v1/features/online") { request, _ in
+        let writes = router.group()
+        if let token = configuration.writeToken { writes.add(middleware: BearerTokenMiddleware(token: token, purpose: "writes")) }
+        // Without a read token, reads go on the router itself: no group, no middleware, no cost.
+        let reads: any RouterMethods<BasicRequestContext> = configuration.readToken.map {
+            router.group().add(middleware: BearerTokenMiddleware(token: $0, purpose: "reads"))
+        } ?? router
+
+        reads.post("/v1/features/online") { request, _ in
             var request = request
             return try await instrumented("/v1/features/online") {
-                rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&request), style: .pantry))
+                try await offloadingLargeBody(&request) { rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&$0), style: .pantry)) }
             }
         }
-        router.post("/get-online-features") { request, _ in
+        reads.post("/get-online-features") { request, _ in
             var request = request
             return try await instrumented("/get-online-features") {
-                rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&request), style: .feast))
+                try await offloadingLargeBody(&request) { rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&$0), style: .feast)) }
             }
         }
-        router.post("/v1/push") { request, _ in
+        writes.post("/v1/push") { request, _ in
             var request = request
-            return try await instrumented("/v1/push") { try await push(&request) }
+            return try await instrumented("/v1/push") { try await offloadingLargeBody(&request) { try await push(&$0) } }
         }
-        router.post("/push") { request, _ in
+        writes.post("/push") { request, _ in
             var request = request
-            return try await instrumented("/push") { try await push(&request) }
+            return try await instrumented("/push") { try await offloadingLargeBody(&request) { try await push(&$0) } }
         }
-        router.get("/v1/registry/entities") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.entities) } }
-        router.get("/v1/registry/feature-views") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.views) } }
-        router.get("/v1/registry/feature-services") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.services) } }
-        router.get("/v1/registry/feature-views/{name}") { _, context in
+        reads.get("/v1/registry/entities") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.entities) } }
+        reads.get("/v1/registry/feature-views") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.views) } }
+        reads.get("/v1/registry/feature-services") { _, _ in try await instrumented("/v1/registry") { try json(registry.repository.services) } }
+        reads.get("/v1/registry/feature-views/{name}") { _, context in
             try await instrumented("/v1/registry") {
                 let name = try context.parameters.require("name")
                 guard let view = registry.repository.view(named: name) else {
@@ -79,6 +89,11 @@ extension FeatureServer {
             guard let openAPI else { throw HTTPError(.notFound) }
             return Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(bytes: openAPI)))
         }
+        MethodNotAllowed.add(to: router, routes: [
+            ("/v1/features/online", [.post]), ("/get-online-features", [.post]), ("/v1/push", [.post]), ("/push", [.post]),
+            ("/v1/registry/entities", [.get]), ("/v1/registry/feature-views", [.get]), ("/v1/registry/feature-services", [.get]),
+            ("/v1/registry/feature-views/{name}", [.get]), ("/health", [.get]), ("/metrics", [.get]), ("/openapi.yaml", [.get]),
+        ])
     }
 
     func onlineFeatures(_ request: inout Request) async throws -> OnlineFeatureService.Response {
@@ -137,12 +152,8 @@ extension FeatureServer {
                                  full_feature_names: full, as_of: try string("as_of"))
     }
 
+    /// `POST /v1/push`, `POST /push` (the write token, when set, is checked by middleware first).
     func push(_ request: inout Request) async throws -> Response {
-        if let token = configuration.writeToken {
-            guard request.headers[.authorization] == "Bearer \(token)" else {
-                throw HTTPError(.unauthorized, message: "writes need the header Authorization: Bearer <token>")
-            }
-        }
         let body = try await parsePushBody(&request)
         guard let name = body.view ?? body.push_source_name else {
             throw HTTPError(.badRequest, message: "missing \"view\" (or Feast's \"push_source_name\")")
@@ -161,12 +172,7 @@ extension FeatureServer {
         }
         // Check (and convert for online) before writing anything anywhere, whatever the
         // destination: both stores follow the same value rules, and errors name the row.
-        let rows: [OnlineRow]
-        if records.count <= 64 {
-            rows = try Self.onlineRows(records, view: view, repository: repository)
-        } else {  // checking thousands of rows is CPU work: not on the event loop
-            rows = try await NIOThreadPool.singleton.runIfActive { try Self.onlineRows(records, view: view, repository: repository) }
-        }
+        let rows = try Self.onlineRows(records, view: view, repository: repository)
         var offlineRows = 0
         if destination != "online" {
             let table = try await postgres.withConnection { connection in
@@ -234,15 +240,19 @@ extension FeatureServer {
         }
     }
 
-    /// `GET /health`: 200 when Redis and PostgreSQL answer, 503 (with which failed) otherwise.
+    /// `GET /health`: 200 when Redis and PostgreSQL answer, 503 otherwise, saying which failed.
+    /// Each check gives up after `healthTimeoutSeconds`, so a hung dependency cannot hang
+    /// the health check (load balancers would take a hang for a dead server).
     func health() async throws -> Response {
         struct Health: Encodable { let status: String; let redis: String; let postgres: String; let registry_age_seconds: Int }
-        async let redisState: String = {
-            do { return try await redis.send(RedisCommand("PING")) == .status("PONG") ? "ok" : "unexpected reply" } catch { return "\(error)" }
-        }()
-        async let postgresState: String = {
-            do { _ = try await postgres.query("SELECT 1", name: "health"); return "ok" } catch { return "\(error)" }
-        }()
+        let timeout = configuration.healthTimeoutSeconds
+        async let redisState = HealthCheck.run("redis", timeout: timeout, logger: logger) { [redis] in
+            try await redis.send(RedisCommand("PING")) == .status("PONG") ? "ok" : "unexpected reply"
+        }
+        async let postgresState = HealthCheck.run("postgres", timeout: timeout, logger: logger) { [postgres] in
+            _ = try await postgres.query("SELECT 1", name: "health")
+            return "ok"
+        }
         let (r, p) = await (redisState, postgresState)
         let healthy = r == "ok" && p == "ok"
         return try json(Health(status: healthy ? "ok" : "unavailable", redis: r, postgres: p, registry_age_seconds: Int(registry.ageSeconds)),

@@ -1,6 +1,7 @@
 import FeatureRegistry
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import OfflineStore
@@ -50,15 +51,29 @@ public struct FeatureServer: Sendable {
     }
 
     /// The Hummingbird application; run it with `runService()` (handles SIGTERM/SIGINT
-    /// gracefully: in-flight requests finish, then connections close).
-    public func application() -> some ApplicationProtocol {
+    /// gracefully: in-flight requests finish, idle connections close at once, and connections
+    /// still busy after `shutdownGraceSeconds` are closed).
+    ///
+    /// Each connection is guarded by `ConnectionGuardHandler` (head, body and keep-alive
+    /// deadlines); at most `connectionLimit` connections are served at once, the rest wait in
+    /// the listen backlog.
+    public func application(connectionLimit: Int? = nil) -> some ApplicationProtocol {
         let router = Router()
         addRoutes(to: router)
+        let limits = connectionDeadlineLimits
         return Application(
             router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pantry"),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuardHandler(limits: limits)])),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pantry",
+                                 availableConnectionsDelegate: MaximumAvailableConnections(connectionLimit ?? configuration.maxConnections,
+                                                                                           logger: logger)),
             services: [registry],
             logger: logger)
+    }
+
+    var connectionDeadlineLimits: ConnectionDeadlines.Limits {
+        .init(idle: .seconds(fractional: configuration.idleTimeoutSeconds), head: .seconds(fractional: configuration.headerTimeoutSeconds),
+              body: .seconds(fractional: configuration.bodyTimeoutSeconds), shutdownGrace: .seconds(fractional: configuration.shutdownGraceSeconds))
     }
 
     /// Runs `body` for a route, recording its count and latency, and turning known errors
@@ -71,16 +86,27 @@ public struct FeatureServer: Sendable {
             ServerMetrics.latency(path: path).recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
             return response
         } catch {
-            let failure = Self.httpError(error)
+            let failure = Self.httpError(error, logger: logger, path: path)
             ServerMetrics.requests(path: path, status: Int(failure.status.code)).increment()
             ServerMetrics.latency(path: path).recordNanoseconds(Int64(DispatchTime.now().uptimeNanoseconds - started))
-            if failure.status.code >= 500 { logger.warning("\(path): \(error)") }
             throw failure
         }
     }
 
-    static func httpError(_ error: any Error) -> HTTPError {
+    /// The HTTP error for a failure. 4xx bodies say precisely what was wrong with the request;
+    /// 5xx bodies never carry internal detail (SQL, driver messages, URLs, passwords): they say
+    /// which part failed and give an error id, and the full detail is logged under that id.
+    static func httpError(_ error: any Error, logger: Logger, path: String) -> HTTPError {
+        func logged(_ status: HTTPResponse.Status, _ summary: String) -> HTTPError {
+            let id = ErrorID.make()
+            logger.error("\(path): \(summary) (id \(id)): \(String(reflecting: error))", metadata: ["error_id": "\(id)"])
+            return HTTPError(status, message: "\(summary) (id \(id))")
+        }
         switch error {
+        case let error as HTTPError where error.status.code >= 500:
+            // Our own 5xx messages are written for clients; only log them.
+            logger.error("\(path): \(error)")
+            return error
         case let error as HTTPError:
             return error
         case is NIOTooManyBytesError:
@@ -96,15 +122,15 @@ public struct FeatureServer: Sendable {
         case let error as RedisError:
             ServerMetrics.redisErrors.increment()
             return error.kind == .connection
-                ? HTTPError(.serviceUnavailable, message: "online store (Redis) unavailable: \(error.message)")
-                : HTTPError(.internalServerError, message: error.description)
+                ? logged(.serviceUnavailable, "online store (Redis) unavailable")
+                : logged(.internalServerError, "internal error")
         case let error as PostgresError where error.isConnectionLoss:
             ServerMetrics.postgresErrors.increment()
-            return HTTPError(.serviceUnavailable, message: "offline store (PostgreSQL) unavailable: \(error.message)")
+            return logged(.serviceUnavailable, "offline store (PostgreSQL) unavailable")
         case let error as PostgresError where error.kind == .server && error.sqlState?.hasPrefix("22") == true:
             return HTTPError(.badRequest, message: error.description)
         default:
-            return HTTPError(.internalServerError, message: "\(error)")
+            return logged(.internalServerError, "internal error")
         }
     }
 

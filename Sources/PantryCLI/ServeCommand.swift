@@ -18,22 +18,44 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await global.settings()
+        let logger = Logger(label: "pantry.serve")
+        let configuration = ServerConfiguration(
+            host: host ?? settings.server.host, port: port ?? settings.server.port,
+            writeToken: settings.server.token.isEmpty ? nil : settings.server.token,
+            readToken: settings.server.readToken.isEmpty ? nil : settings.server.readToken,
+            maxBodyBytes: settings.server.maxBodyBytes, maxBatchRows: settings.server.maxBatchRows,
+            registryRefreshSeconds: settings.server.registryRefreshSeconds, project: project ?? settings.project,
+            maxConnections: settings.server.maxConnections, headerTimeoutSeconds: settings.server.headerTimeoutSeconds,
+            bodyTimeoutSeconds: settings.server.bodyTimeoutSeconds, idleTimeoutSeconds: settings.server.idleTimeoutSeconds,
+            shutdownGraceSeconds: settings.server.shutdownGraceSeconds, healthTimeoutSeconds: settings.server.healthTimeoutSeconds)
+        do {
+            try configuration.checkExposure()
+        } catch {
+            throw ValidationError(error.description)
+        }
+        if configuration.writesAreOpen {
+            logger.warning("writes (/v1/push, /push) are open to anyone who can connect to \(configuration.host): set server.token to require a bearer token")
+        }
         let metrics = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
-        let logger = Logger(label: "pantry.serve")
         let postgres = PostgresPool(configuration: settings.postgresConfiguration)
         let redis = RedisPool(configuration: try settings.redisConfiguration())
         defer { postgres.close(); redis.close() }
-        let registry = try await RegistryCache(project: project ?? settings.project, pool: postgres,
+        let registry = try await RegistryCache(project: configuration.project, pool: postgres,
                                                refreshSeconds: settings.server.registryRefreshSeconds, logger: logger)
+        // Descriptors for accepted connections, after those the pools, the listener, logs and
+        // files need: out of descriptors must mean "wait in the backlog", never a failed accept.
+        let reserved = settings.postgres.poolSize + 2 * settings.redis.poolSize + 64
+        let descriptors = ConnectionLimit.raiseDescriptorLimit()
+        let connectionLimit = ConnectionLimit.effective(configured: configuration.maxConnections, descriptorLimit: descriptors, reserved: reserved)
+        if connectionLimit < configuration.maxConnections {
+            logger.warning("serving at most \(connectionLimit) connections (server.max_connections is \(configuration.maxConnections), but RLIMIT_NOFILE is \(descriptors ?? 0))")
+        }
         let server = FeatureServer(
-            configuration: ServerConfiguration(host: host ?? settings.server.host, port: port ?? settings.server.port,
-                                               writeToken: settings.server.token.isEmpty ? nil : settings.server.token,
-                                               maxBodyBytes: settings.server.maxBodyBytes, maxBatchRows: settings.server.maxBatchRows,
-                                               registryRefreshSeconds: settings.server.registryRefreshSeconds, project: registry.project),
+            configuration: configuration,
             registry: registry, redis: redis, postgres: postgres, metrics: metrics,
             historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds, logger: logger)
         defer { server.close() }
-        try await server.application().runService()
+        try await server.application(connectionLimit: connectionLimit).runService()
     }
 }

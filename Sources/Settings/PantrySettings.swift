@@ -56,6 +56,20 @@ public struct PantrySettings: Sendable {
         public var maxBodyBytes: Int
         public var maxBatchRows: Int
         public var registryRefreshSeconds: Double
+        /// Bearer token for reads (online features, registry); empty = reads need no token.
+        public var readToken: String
+        /// Most client connections served at once (lowered to fit RLIMIT_NOFILE).
+        public var maxConnections: Int
+        /// Seconds from a request's first byte until its head must be complete.
+        public var headerTimeoutSeconds: Double
+        /// Seconds from a request's head until its body must be complete.
+        public var bodyTimeoutSeconds: Double
+        /// Seconds a keep-alive connection may wait for its next request.
+        public var idleTimeoutSeconds: Double
+        /// Seconds busy connections get to finish after SIGTERM/SIGINT.
+        public var shutdownGraceSeconds: Double
+        /// Seconds each dependency check of /health may take.
+        public var healthTimeoutSeconds: Double
     }
     public var services: Services
     public var migrationsDirectory: String
@@ -122,7 +136,14 @@ public struct PantrySettings: Sendable {
             token: config.string(forKey: "server.token", default: ""),
             maxBodyBytes: try config.checkedInt("server.max_body_bytes", default: 4 << 20, in: 1_024...(1 << 30)),
             maxBatchRows: try config.checkedInt("server.max_batch_rows", default: 10_000, in: 1...1_000_000),
-            registryRefreshSeconds: try config.checkedDouble("server.registry_refresh_seconds", default: 10, in: 0.1...86_400))
+            registryRefreshSeconds: try config.checkedDouble("server.registry_refresh_seconds", default: 10, in: 0.1...86_400),
+            readToken: config.string(forKey: "server.read_token", default: ""),
+            maxConnections: try config.checkedInt("server.max_connections", default: 1_024, in: 1...1_000_000),
+            headerTimeoutSeconds: try config.checkedDouble("server.header_timeout_seconds", default: 10, in: 0.01...3_600),
+            bodyTimeoutSeconds: try config.checkedDouble("server.body_timeout_seconds", default: 30, in: 0.01...3_600),
+            idleTimeoutSeconds: try config.checkedDouble("server.idle_timeout_seconds", default: 60, in: 0.01...86_400),
+            shutdownGraceSeconds: try config.checkedDouble("server.shutdown_grace_seconds", default: 5, in: 0...3_600),
+            healthTimeoutSeconds: try config.checkedDouble("server.health_timeout_seconds", default: 1, in: 0.01...60))
         migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
         featuresDirectory = Self.absolute(config.string(forKey: "features_directory", default: "Config/features"), root: root)
         logLevel = try config.checkedString("log_level", default: "info",

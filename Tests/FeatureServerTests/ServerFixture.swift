@@ -35,7 +35,12 @@ struct ServerFixture {
     }
 
     /// Starts a server, runs `body`, then shuts the server down gracefully.
-    static func run(redisURL: String? = nil, maxBatchRows: Int = 100, _ body: (ServerFixture) async throws -> Void) async throws {
+    /// - Parameters:
+    ///   - serverPostgresURL: the PostgreSQL the server itself uses (pushes, /health); the
+    ///     registry is always loaded from the fixture's real database.
+    ///   - configure: adjusts the server's configuration (tokens, limits, timeouts).
+    static func run(redisURL: String? = nil, serverPostgresURL: String? = nil, maxBatchRows: Int = 100,
+                    configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (ServerFixture) async throws -> Void) async throws {
         try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
             let project = "srv\(UInt32.random(in: 0...UInt32.max))"
             let postgres = PostgresPool(configuration: PostgresConfiguration(url: url, maxConnections: 4))
@@ -48,9 +53,13 @@ struct ServerFixture {
             defer { redis.close() }
             let port = TestServers.freePort()
             let registry = try await RegistryCache(project: project, pool: postgres, refreshSeconds: 60, logger: .init(label: "test"))
+            var configuration = ServerConfiguration(port: port, writeToken: "s3cret", maxBodyBytes: 64 * 1024, maxBatchRows: maxBatchRows, project: project)
+            configure(&configuration)
+            let serverPostgres = serverPostgresURL.map { PostgresPool(configuration: PostgresConfiguration(url: $0, maxConnections: 4)) }
+            defer { serverPostgres?.close() }
             let server = FeatureServer(
-                configuration: ServerConfiguration(port: port, writeToken: "s3cret", maxBodyBytes: 64 * 1024, maxBatchRows: maxBatchRows, project: project),
-                registry: registry, redis: redis, postgres: postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600)
+                configuration: configuration,
+                registry: registry, redis: redis, postgres: serverPostgres ?? postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600)
             defer { server.close() }
             let application = server.application()
             let task = Task { try await application.run() }
@@ -67,6 +76,8 @@ struct ServerFixture {
     struct HTTPResult {
         let status: Int
         let body: String
+        /// Response header fields, names lowercased.
+        var headers: [String: String] = [:]
         var json: Any? { try? JSONSerialization.jsonObject(with: Data(body.utf8)) }
     }
 
@@ -76,8 +87,26 @@ struct ServerFixture {
         request.timeoutInterval = 10
         if let body { request.httpBody = Data(body.utf8); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
         if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        return try await send(request)
+    }
+
+    func request(_ method: String, _ path: String, body: String? = nil, authorization: String) async throws -> HTTPResult {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.timeoutInterval = 10
+        if let body { request.httpBody = Data(body.utf8); request.setValue("application/json", forHTTPHeaderField: "Content-Type") }
+        request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        return try await send(request)
+    }
+
+    private func send(_ request: URLRequest) async throws -> HTTPResult {
         let (data, response) = try await URLSession.shared.data(for: request)
-        return HTTPResult(status: (response as! HTTPURLResponse).statusCode, body: String(decoding: data, as: UTF8.self))
+        let http = response as! HTTPURLResponse
+        var headers: [String: String] = [:]
+        for (name, value) in http.allHeaderFields {
+            if let name = name as? String, let value = value as? String { headers[name.lowercased()] = value }
+        }
+        return HTTPResult(status: http.statusCode, body: String(decoding: data, as: UTF8.self), headers: headers)
     }
 
     func get(_ path: String) async throws -> HTTPResult { try await request("GET", path) }
