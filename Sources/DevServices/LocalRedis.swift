@@ -27,9 +27,18 @@ public struct LocalRedis: Sendable {
     public func start() throws {
         if isRunning { return }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        try Shell.run(["/usr/bin/redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory,
+        // The password goes in a file only root can read, not on the command line, where `ps`
+        // (and /proc/PID/cmdline) would show it to every user of the machine.
+        let configFile = "\(directory)/redis.conf"
+        let quoted = password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        guard FileManager.default.createFile(atPath: configFile, contents: Data("requirepass \"\(quoted)\"\n".utf8),
+                                             attributes: [.posixPermissions: 0o600]) else {
+            throw Shell.Failure(description: "cannot write \(configFile)")
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configFile)
+        try Shell.run(["/usr/bin/redis-server", configFile, "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory,
                        "--daemonize", "yes", "--pidfile", pidFile, "--logfile", "\(directory)/redis.log",
-                       "--requirepass", password, "--save", "", "--appendonly", "no"])
+                       "--save", "", "--appendonly", "no"])
         let connection = RedisConnection(configuration: try RedisConfiguration(url: url))
         let ready = Shell.waitUntil(seconds: 20) {
             (try? connection.send(RedisCommand("PING")))?.string == "PONG"

@@ -18,7 +18,7 @@ extension FeatureServer {
     }
 
     /// `POST /v1/push` (row-major `rows`) and Feast's `POST /push` (column-major `df`).
-    struct PushBody: Decodable {
+    struct PushBody {
         let view: String?
         let push_source_name: String?
         let rows: [[String: JSONValue]]?
@@ -48,13 +48,13 @@ extension FeatureServer {
         reads.post("/v1/features/online") { request, _ in
             var request = request
             return try await instrumented("/v1/features/online") {
-                rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&request), style: .pantry))
+                try await offloadingLargeBody(&request) { rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&$0), style: .pantry)) }
             }
         }
         reads.post("/get-online-features") { request, _ in
             var request = request
             return try await instrumented("/get-online-features") {
-                rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&request), style: .feast))
+                try await offloadingLargeBody(&request) { rawJSON(OnlineResponseJSON.write(try await onlineFeatures(&$0), style: .feast)) }
             }
         }
         writes.post("/v1/push") { request, _ in
@@ -105,10 +105,9 @@ extension FeatureServer {
             throw HTTPError(.badRequest, message: "\(rows) entity rows in one request; the limit is \(configuration.maxBatchRows)")
         }
         let asOf = try body.as_of.map { text -> Date in
-            guard let date = PostgresTimestamp.parse(text) else {
-                throw HTTPError(.badRequest, message: "as_of \"\(text)\" is not a time: expected RFC 3339, e.g. 2025-06-01T00:00:00Z")
+            do { return PostgresTimestamp.date(micros: try PostgresTimestamp.parseMicros(text)) } catch {
+                throw HTTPError(.badRequest, message: "as_of: \(error)")
             }
-            return date
         }
         ServerMetrics.onlineRows.increment(by: rows)
         return try await OnlineFeatureService(store: RedisOnlineStore(pool: redis, repository: repository, historyDepth: historyDepth,
@@ -119,17 +118,7 @@ extension FeatureServer {
 
     /// Parses an online request without Codable (this runs on every lookup).
     func parseOnlineRequest(_ request: inout Request) async throws -> OnlineRequestBody {
-        let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        guard buffer.readableBytes > 0 else { throw HTTPError(.badRequest, message: "empty body: expected a JSON object") }
-        let parsed: JSONValue
-        let result: Result<JSONValue, JSONParser.SyntaxError> = buffer.withUnsafeReadableBytes { raw in
-            Result { () throws(JSONParser.SyntaxError) in try JSONParser.parse(raw) }
-        }
-        switch result {
-        case .success(let value): parsed = value
-        case .failure(let error): throw HTTPError(.badRequest, message: error.description)
-        }
-        guard case .object(let fields) = parsed else { throw HTTPError(.badRequest, message: "expected a JSON object") }
+        let fields = try await jsonObject(&request)
         for key in fields.keys where !["entities", "features", "feature_service", "full_feature_names", "as_of"].contains(key) {
             throw HTTPError(.badRequest, message: "unknown field \"\(key)\" (expected entities, features or feature_service, full_feature_names, as_of)")
         }
@@ -165,7 +154,7 @@ extension FeatureServer {
 
     /// `POST /v1/push`, `POST /push` (the write token, when set, is checked by middleware first).
     func push(_ request: inout Request) async throws -> Response {
-        let body = try await decode(PushBody.self, from: &request)
+        let body = try await parsePushBody(&request)
         guard let name = body.view ?? body.push_source_name else {
             throw HTTPError(.badRequest, message: "missing \"view\" (or Feast's \"push_source_name\")")
         }
@@ -181,8 +170,9 @@ extension FeatureServer {
         guard ["online", "offline", "online_and_offline"].contains(destination) else {
             throw HTTPError(.badRequest, message: "\"to\" is \"\(destination)\": expected online, offline or online_and_offline")
         }
-        // Check and convert for online before writing anything anywhere.
-        let rows = destination == "offline" ? [] : try Self.onlineRows(records, view: view, repository: repository)
+        // Check (and convert for online) before writing anything anywhere, whatever the
+        // destination: both stores follow the same value rules, and errors name the row.
+        let rows = try Self.onlineRows(records, view: view, repository: repository)
         var offlineRows = 0
         if destination != "online" {
             let table = try await postgres.withConnection { connection in
@@ -227,27 +217,24 @@ extension FeatureServer {
             }
             let keyValues = try keys.map { key -> String in
                 switch (key.type, record[key.name]) {
-                case (.string, .string(let text)?): return text
-                case (.int32, .integer(let number)?), (.int64, .integer(let number)?): return String(number)
                 case (_, nil), (_, .null?): throw fail(key.name, "required join key is missing")
+                case (.string, let value?):
+                    do { return try ValueCheck.string(value) } catch { throw fail(key.name, "\(error)") }
+                case (.int32, let value?), (.int64, let value?):
+                    do { return String(try ValueCheck.integer(value, key.type)) } catch { throw fail(key.name, "\(error)") }
                 case (_, let other?): throw fail(key.name, "expected \(key.type), found \(other.shown)")
                 }
             }
             func micros(_ column: String) throws -> Int64? {
                 guard let value = record[column], value != .null else { return nil }
-                guard case .timestamp(let micros) = FeatureValue(json: value, type: .timestamp) else {
-                    throw fail(column, "expected a timestamp (RFC 3339 or epoch seconds), found \(value.shown)")
-                }
-                return micros
+                do { return try ValueCheck.timestampMicros(value) } catch { throw fail(column, "\(error)") }
             }
             guard let event = try micros(view.eventTimestampColumn) else { throw fail(view.eventTimestampColumn, "required event time is missing") }
             let created = try view.createdTimestampColumn.flatMap { try micros($0) }
             let values = try view.features.map { feature -> FeatureValue in
-                let json = record[feature.name] ?? .null
-                guard let value = FeatureValue(json: json, type: feature.type) else {
-                    throw fail(feature.name, "expected \(feature.type), found \(json.shown)")
+                do { return try FeatureValue(json: record[feature.name] ?? .null, type: feature.type) } catch {
+                    throw fail(feature.name, "\(error)")
                 }
-                return value
             }
             return OnlineRow(view: view, keys: keyValues, eventMicros: event, createdMicros: created, values: values)
         }

@@ -160,12 +160,6 @@ extension FeatureServer {
         return encoder
     }()
 
-    func decode<T: Decodable>(_ type: T.Type, from request: inout Request) async throws -> T {
-        let buffer = try await request.collectBody(upTo: configuration.maxBodyBytes)
-        guard buffer.readableBytes > 0 else { throw HTTPError(.badRequest, message: "empty body: expected a JSON object") }
-        return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
-    }
-
     func rawJSON(_ bytes: [UInt8]) -> Response {
         Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }

@@ -29,6 +29,7 @@ final class LlamaWeights: @unchecked Sendable {
             guard t.type.isSupportedByKernels else {
                 throw InferenceError.unsupportedModel("tensor \(name) has type \(t.type.name), which has no kernel")
             }
+            try file.validateData(t)
             return WeightMatrix(name: name, type: t.type, rows: rows, columns: columns, data: file.tensorData(t))
                 .packedForKernels()
         }
@@ -37,6 +38,7 @@ final class LlamaWeights: @unchecked Sendable {
             guard t.type == .f32, t.elementCount == count else {
                 throw GGUFError.invalidTensor(name, reason: "expected \(count) F32 values, got \(t.dims) \(t.type.name)")
             }
+            try file.validateData(t)
             return file.tensorData(t).assumingMemoryBound(to: Float.self)
         }
         let c = config

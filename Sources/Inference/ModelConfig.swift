@@ -44,6 +44,7 @@ public struct ModelConfig: Sendable, Equatable {
         } else {
             vocabSize = gguf.metadata["tokenizer.ggml.tokens"]?.arrayValue?.count ?? 0
         }
+        try validate()
     }
 }
 

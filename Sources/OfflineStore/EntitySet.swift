@@ -20,7 +20,8 @@ public enum EntitySet: Sendable {
         let columns: [String]
         switch self {
         case .csvFile(let path):
-            let header = try Ingestor.readCSVHeader(path)
+            let input = try CSVInput(path: path)
+            let header = input.header
             for required in keys.map(\.name) + [timestampColumn] where !header.contains(required) {
                 throw IngestError(source: path, line: 1, column: required,
                                   message: "the entity set lacks a column the requested features need (columns: \(header.joined(separator: ", ")))")
@@ -36,15 +37,27 @@ public enum EntitySet: Sendable {
             try connection.query("CREATE UNLOGGED TABLE \(table) (_row bigserial, \(definitions.joined(separator: ", ")))",
                                  name: "export: entity table")
             do {
-                try connection.copyIn("COPY \(table) (\(try header.map { try SQLIdentifier($0).quoted }.joined(separator: ", "))) FROM STDIN WITH (FORMAT csv, HEADER true)",
-                                      fromFile: path, name: "export: load entities")
+                try input.copy("COPY \(table) (\(try header.map { try SQLIdentifier($0).quoted }.joined(separator: ", "))) FROM STDIN WITH (FORMAT csv)",
+                               name: "export: load entities", on: connection)
             } catch let error as PostgresError where error.kind == .server {
-                throw Ingestor.explain(error, source: path)
+                throw Ingestor.explain(error, source: path, firstLine: 2)
             }
             columns = header
         case .query(let sql):
-            try connection.query("CREATE UNLOGGED TABLE \(table) AS SELECT row_number() OVER () AS _row, q.* FROM (\(sql)) q",
-                                 name: "export: entity query")
+            // The job's SQL runs in a READ ONLY transaction: it may read anything but change
+            // nothing (a function or statement that writes fails). Read-only transactions can
+            // still fill temporary tables, so the rows land in one and are then moved to the
+            // unlogged table the export's other connections read.
+            let staging = "pantry_entity_query"
+            try connection.query("DROP TABLE IF EXISTS \(staging)", name: "export: entity staging")
+            try connection.query("CREATE TEMP TABLE \(staging) AS SELECT row_number() OVER () AS _row, q.* FROM (\(sql)) q WITH NO DATA",
+                                 name: "export: entity staging")
+            defer { _ = try? connection.query("DROP TABLE IF EXISTS \(staging)", name: "export: entity staging") }
+            try connection.transaction { tx in
+                try tx.query("SET TRANSACTION READ ONLY", name: "export: read only")
+                try tx.query("INSERT INTO \(staging) SELECT row_number() OVER (), q.* FROM (\(sql)) q", name: "export: entity query")
+            }
+            try connection.query("CREATE UNLOGGED TABLE \(table) AS SELECT * FROM \(staging) ORDER BY _row", name: "export: entity table")
             columns = try connection.query("""
                 SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped AND attname <> '_row' ORDER BY attnum
                 """, [table], name: "export: entity columns").rows.map { try $0.decode(String.self, at: 0) }

@@ -5,13 +5,14 @@ import Postgres
 /// Input formats: CSV files (parsed by PostgreSQL's COPY), JSON lines files, and records pushed
 /// through the API or CLI (both checked here, value by value, with line numbers).
 extension Ingestor {
-    /// Loads a CSV file with a header row. Returns the number of rows.
+    /// Loads a CSV file (or `-`, standard input, or any pipe) with a header row, reading it
+    /// once as a stream. Returns the number of rows.
     public func ingestCSV(file: String, on connection: PostgresConnection) throws -> Int {
-        let header = try Self.readCSVHeader(file)
-        let columns = try checkHeader(header, source: file)
-        return try ingest(columns: columns, source: file, on: connection) { tx, staging in
+        let input = try CSVInput(path: file)
+        let columns = try checkHeader(input.header, source: file)
+        return try ingest(columns: columns, source: file, firstLine: 2, on: connection) { tx, staging in
             let names = try columns.map { try SQLIdentifier($0.name).quoted }.joined(separator: ", ")
-            try tx.copyIn("COPY \(staging) (\(names)) FROM STDIN WITH (FORMAT csv, HEADER true)", fromFile: file, name: "ingest: copy")
+            try input.copy("COPY \(staging) (\(names)) FROM STDIN WITH (FORMAT csv)", name: "ingest: copy", on: tx)
         }
     }
 
@@ -25,17 +26,23 @@ extension Ingestor {
         var capacity = 0
         var number = 0
         defer { free(line) }
-        let decoder = JSONDecoder()
         return try ingestRecords(source: file, on: connection) {
-            while getline(&line, &capacity, handle) > 0 {
+            while true {
+                let length = getline(&line, &capacity, handle)
+                guard length > 0, let line else { return nil }
                 number += 1
-                let text = String(cString: line!)
-                if text.allSatisfy(\.isWhitespace) { continue }
-                do { return (try decoder.decode([String: JSONValue].self, from: Data(text.utf8)), number) } catch {
-                    throw IngestError(source: file, line: number, message: "not a JSON object")
+                // The line's bytes as read (a NUL byte inside stays visible to the parser).
+                let bytes = UnsafeRawBufferPointer(start: line, count: length)
+                if bytes.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) { continue }
+                let parsed: JSONValue
+                do { parsed = try JSONParser.parse(bytes) } catch {
+                    throw IngestError(source: file, line: number, message: "\(error)")
                 }
+                guard case .object(let record) = parsed else {
+                    throw IngestError(source: file, line: number, message: "expected a JSON object, found \(parsed.shown)")
+                }
+                return (record, number)
             }
-            return nil
         }
     }
 
@@ -67,10 +74,9 @@ extension Ingestor {
                             if column.required { throw IngestError(source: source, line: line, column: column.name, message: "required value is missing") }
                             return nil
                         }
-                        guard let text = Self.text(value, as: column.type) else {
-                            throw IngestError(source: source, line: line, column: column.name, message: "expected \(column.type), found \(value.shown)")
+                        do { return try Self.text(value, as: column.type) } catch {
+                            throw IngestError(source: source, line: line, column: column.name, message: "\(error)")
                         }
-                        return text
                     }
                     CopyTextFormat.appendRow(row, to: &buffer)
                     if buffer.count >= 1 << 20 {
@@ -83,69 +89,27 @@ extension Ingestor {
         }
     }
 
-    /// A JSON value in PostgreSQL's text input form for `type`, or nil when it does not fit.
-    static func text(_ value: JSONValue, as type: ValueType) -> String? {
-        switch (type, value) {
-        case (.int32, .integer(let number)): return Int32(exactly: number).map { String($0) }
-        case (.int64, .integer(let number)): return String(number)
-        case (.float, .integer(let number)), (.double, .integer(let number)): return String(number)
-        case (.float, .number(let number)), (.double, .number(let number)): return number.postgresText
-        case (.string, .string(let text)): return text
-        case (.bool, .bool(let flag)): return flag ? "t" : "f"
-        case (.timestamp, .string(let text)): return PostgresTimestamp.parse(text).map(PostgresTimestamp.format)
-        case (.timestamp, .integer(let seconds)): return PostgresTimestamp.format(Date(timeIntervalSince1970: Double(seconds)))
-        case (.timestamp, .number(let seconds)): return PostgresTimestamp.format(Date(timeIntervalSince1970: seconds))
-        case (.bytes, .string(let base64)): return Data(base64Encoded: base64).map { $0.postgresText }
-        case (.list(let element), .array(let items)):
+    /// A JSON value in PostgreSQL's text input form for `type`, checked by `ValueCheck`'s rules.
+    static func text(_ value: JSONValue, as type: ValueType) throws(ValueError) -> String {
+        switch type {
+        case .int32, .int64: return String(try ValueCheck.integer(value, type))
+        case .float, .double:
+            if case .integer(let number) = value { return String(number) }
+            return try ValueCheck.floatingPoint(value, type).postgresText
+        case .string: return try ValueCheck.string(value)
+        case .bool: return try ValueCheck.bool(value) ? "t" : "f"
+        case .timestamp: return PostgresTimestamp.format(micros: try ValueCheck.timestampMicros(value))
+        case .bytes: return try ValueCheck.bytes(value).postgresText
+        case .list(let element):
+            guard case .array(let items) = value else { throw ValueCheck.mismatch(value, type) }
             var texts: [String?] = []
-            for item in items {
+            for (index, item) in items.enumerated() {
                 if item == .null { texts.append(nil); continue }
-                guard let text = Self.text(item, as: element) else { return nil }
-                texts.append(text)
+                do { texts.append(try Self.text(item, as: element)) } catch { throw ValueError("element \(index): \(error.description)") }
             }
             return PostgresArray(texts).postgresText
-        case (.vector(let dimensions), .array(let items)):
-            guard items.count == dimensions else { return nil }
-            var parts: [String] = []
-            for item in items {
-                switch item {
-                case .integer(let number): parts.append(String(number))
-                case .number(let number) where number.isFinite: parts.append("\(Float(number))")
-                default: return nil
-                }
-            }
-            return "[" + parts.joined(separator: ",") + "]"
-        default:
-            return nil
+        case .vector(let dimensions):
+            return "[" + (try ValueCheck.vector(value, dimensions: dimensions)).map { "\($0)" }.joined(separator: ",") + "]"
         }
-    }
-
-    /// The column names of a CSV file's first line (RFC 4180 quoting).
-    static func readCSVHeader(_ file: String) throws -> [String] {
-        guard let handle = fopen(file, "r") else {
-            throw IngestError(source: file, message: "cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(handle) }
-        var line: UnsafeMutablePointer<CChar>?
-        var capacity = 0
-        defer { free(line) }
-        guard getline(&line, &capacity, handle) > 0 else {
-            throw IngestError(source: file, line: 1, message: "empty file: expected a header row naming the columns")
-        }
-        var names: [String] = [], current = "", quoted = false
-        var characters = String(cString: line!).trimmingCharacters(in: .newlines).makeIterator()
-        while let character = characters.next() {
-            if quoted {
-                if character == "\"" { quoted = false } else { current.append(character) }
-            } else if character == "\"" {
-                quoted = true
-            } else if character == "," {
-                names.append(current.trimmingCharacters(in: .whitespaces)); current = ""
-            } else {
-                current.append(character)
-            }
-        }
-        names.append(current.trimmingCharacters(in: .whitespaces))
-        return names
     }
 }

@@ -50,7 +50,7 @@ public struct Ingestor: Sendable {
 
     /// Runs one ingestion: `load` fills the staging table (whose columns are `columns`, plus a
     /// `_row` ordinal); then the rows are checked and moved. Returns the number of rows.
-    func ingest(columns: [(name: String, type: ValueType, required: Bool)], source: String,
+    func ingest(columns: [(name: String, type: ValueType, required: Bool)], source: String, firstLine: Int = 1,
                 on connection: PostgresConnection, load: (PostgresConnection, String) throws -> Void) throws -> Int {
         try connection.transaction { tx in
             let staging = "pantry_ingest_staging"
@@ -66,7 +66,7 @@ public struct Ingestor: Sendable {
             do {
                 try load(tx, staging)
             } catch let error as PostgresError where error.kind == .server {
-                throw Self.explain(error, source: source)
+                throw Self.explain(error, source: source, firstLine: firstLine)
             }
             let count = try tx.query("SELECT count(*) FROM \(staging)", name: "ingest: count")[0].decode(Int.self, at: 0)
             if replace { try tx.query("TRUNCATE \(try table.qualifiedName)", name: "ingest: replace") }
@@ -77,15 +77,17 @@ public struct Ingestor: Sendable {
                     let name = try SQLIdentifier(column.name).quoted
                     let bad = try tx.query("""
                         SELECT _row FROM \(staging) WHERE \(name) IS NOT NULL AND (\(name) !~ '^\\s*\\[[^\\]]*\\]\\s*$'
-                          OR coalesce(array_length(('{' || btrim(btrim(\(name)), '[]') || '}')::real[], 1), 0) <> $1)
+                          OR coalesce(array_length(('{' || btrim(btrim(\(name)), '[]') || '}')::real[], 1), 0) <> $1
+                          OR ('{' || btrim(btrim(\(name)), '[]') || '}')::real[] && ARRAY['NaN', 'Infinity', '-Infinity']::real[])
                         ORDER BY _row LIMIT 1
                         """, [dimensions], name: "ingest: check vectors")
                     if bad.count > 0 {
                         throw IngestError(source: source, line: nil, column: column.name,
-                                          message: "row \(try bad[0].decode(Int.self, at: 0)): expected an embedding of \(dimensions) numbers like [0.1,0.2,...]")
+                                          message: "row \(try bad[0].decode(Int.self, at: 0)): expected an embedding of \(dimensions) finite numbers like [0.1,0.2,...]")
                     }
                 }
             }
+            try Self.rejectOutOfRange(columns: columns, staging: staging, source: source, firstLine: firstLine, on: tx)
             let eventColumn = try SQLIdentifier(table.view.eventTimestampColumn).quoted
             let years = try tx.query("""
                 SELECT DISTINCT to_char(date_trunc('year', \(eventColumn)), 'YYYY-MM-DD') FROM \(staging)
@@ -111,13 +113,41 @@ public struct Ingestor: Sendable {
         }
     }
 
+    /// NaN and ±Infinity, and times outside `PostgresTimestamp`'s range, are refused on every
+    /// path (see `ValueCheck`); PostgreSQL's COPY accepts them (`NaN`, `infinity`, year 20000),
+    /// so CSV input is checked here, in the staging table.
+    /// The line reported is the input line of the first bad row (`firstLine` is that of row 1),
+    /// exact unless a quoted field spans lines.
+    static func rejectOutOfRange(columns: [(name: String, type: ValueType, required: Bool)], staging: String, source: String,
+                                 firstLine: Int, on tx: PostgresConnection) throws {
+        for column in columns {
+            let name = try SQLIdentifier(column.name).quoted
+            let condition: String
+            switch column.type {
+            case .float, .double: condition = "\(name) IN ('NaN', 'Infinity', '-Infinity')"
+            case .list(.float), .list(.double): condition = "\(name) && ARRAY['NaN', 'Infinity', '-Infinity']::\(column.type.postgresType(pgvector: false))"
+            case .timestamp:
+                condition = "\(name) NOT BETWEEN '\(PostgresTimestamp.format(micros: PostgresTimestamp.minimumMicros))' AND '\(PostgresTimestamp.format(micros: PostgresTimestamp.maximumMicros))'"
+            default: continue
+            }
+            let bad = try tx.query("SELECT _row FROM \(staging) WHERE \(condition) ORDER BY _row LIMIT 1", name: "ingest: check range")
+            if bad.count > 0 {
+                throw IngestError(source: source, line: try bad[0].decode(Int.self, at: 0) + firstLine - 1, column: column.name,
+                                  message: column.type == .timestamp
+                                    ? "time outside the accepted range \(PostgresTimestamp.rangeText) (infinity included)"
+                                    : "NaN and infinities are not accepted: send a finite number, or leave the value empty (null)")
+            }
+        }
+    }
+
     /// Turns a COPY error's context (`COPY pantry_ingest_staging, line 3, column rating: "x"`)
     /// into the input's line and column.
-    static func explain(_ error: PostgresError, source: String) -> IngestError {
+    /// `firstLine` is the input line COPY's line 1 stands for.
+    static func explain(_ error: PostgresError, source: String, firstLine: Int = 1) -> IngestError {
         var line: Int?, column: String?
         if let context = error.context {
-            if let range = context.range(of: "line ") {
-                line = Int(context[range.upperBound...].prefix { $0.isNumber })
+            if let range = context.range(of: "line "), let copyLine = Int(context[range.upperBound...].prefix { $0.isNumber }) {
+                line = copyLine + firstLine - 1
             }
             if let range = context.range(of: "column ") {
                 column = String(context[range.upperBound...].prefix { $0 != ":" && $0 != "\n" })

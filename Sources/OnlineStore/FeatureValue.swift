@@ -16,43 +16,27 @@ public enum FeatureValue: Equatable, Sendable {
     case list([FeatureValue])
     case vector([Float])
 
-    /// From a JSON value sent to the API or CLI; nil when it does not fit `type`.
-    public init?(json: JSONValue, type: ValueType) {
-        switch (type, json) {
-        case (_, .null): self = .null
-        case (.int32, .integer(let n)): guard Int32(exactly: n) != nil else { return nil }; self = .int(n)
-        case (.int64, .integer(let n)): self = .int(n)
-        case (.float, .integer(let n)), (.double, .integer(let n)): self = .double(Double(n))
-        case (.float, .number(let d)), (.double, .number(let d)): self = .double(d)
-        case (.string, .string(let s)): self = .string(s)
-        case (.bool, .bool(let b)): self = .bool(b)
-        case (.timestamp, .string(let s)):
-            guard let date = PostgresTimestamp.parse(s) else { return nil }
-            self = .timestamp(Self.micros(date))
-        case (.timestamp, .integer(let seconds)): self = .timestamp(seconds * 1_000_000)
-        case (.timestamp, .number(let seconds)): self = .timestamp(Int64((seconds * 1_000_000).rounded()))
-        case (.bytes, .string(let base64)):
-            guard let data = Data(base64Encoded: base64) else { return nil }
-            self = .bytes(Array(data))
-        case (.list(let element), .array(let items)):
+    /// From a JSON value sent to the API or CLI, by `ValueCheck`'s rules (the offline store's).
+    public init(json: JSONValue, type: ValueType) throws(ValueError) {
+        if json == .null { self = .null; return }
+        switch type {
+        case .int32, .int64: self = .int(try ValueCheck.integer(json, type))
+        case .float, .double: self = .double(try ValueCheck.floatingPoint(json, type))
+        case .string: self = .string(try ValueCheck.string(json))
+        case .bool: self = .bool(try ValueCheck.bool(json))
+        case .timestamp: self = .timestamp(try ValueCheck.timestampMicros(json))
+        case .bytes: self = .bytes(Array(try ValueCheck.bytes(json)))
+        case .list(let element):
+            guard case .array(let items) = json else { throw ValueCheck.mismatch(json, type) }
             var values: [FeatureValue] = []
-            for item in items {
-                guard let value = FeatureValue(json: item, type: element) else { return nil }
-                values.append(value)
-            }
-            self = .list(values)
-        case (.vector(let dimensions), .array(let items)):
-            guard items.count == dimensions else { return nil }
-            var values: [Float] = []
-            for item in items {
-                switch item {
-                case .integer(let n): values.append(Float(n))
-                case .number(let d): values.append(Float(d))
-                default: return nil
+            values.reserveCapacity(items.count)
+            for (index, item) in items.enumerated() {
+                do { values.append(try FeatureValue(json: item, type: element)) } catch {
+                    throw ValueError("element \(index): \(error.description)")
                 }
             }
-            self = .vector(values)
-        default: return nil
+            self = .list(values)
+        case .vector(let dimensions): self = .vector(try ValueCheck.vector(json, dimensions: dimensions))
         }
     }
 
@@ -107,7 +91,7 @@ public enum FeatureValue: Equatable, Sendable {
 
     // MARK: Time
 
-    static func micros(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000_000).rounded()) }
+    static func micros(_ date: Date) -> Int64 { PostgresTimestamp.micros(date) }
 
     /// RFC 3339 in UTC with microseconds when there are any.
     public static func rfc3339(micros: Int64) -> String {

@@ -215,7 +215,7 @@ extension FeatureValue {
         case .bytes: self = Data(postgresText: text).map { .bytes(Array($0)) } ?? .null
         case .list, .vector:
             let json = try? decoder.decode(JSONValue.self, from: Data(text.utf8))
-            self = json.flatMap { FeatureValue(json: $0, type: type) } ?? .null
+            self = json.flatMap { try? FeatureValue(json: $0, type: type) } ?? .null
         }
     }
 }

@@ -1,6 +1,7 @@
 import FeatureRegistry
 import Foundation
 import OfflineStore
+import Postgres
 
 /// Online lookups as users ask for them: entity rows × feature references (or a feature
 /// service) → one value, status and event time per (row, feature), in one network round trip.
@@ -70,7 +71,8 @@ public struct OnlineFeatureService: Sendable {
             return try values.enumerated().map { index, value in
                 switch (key.type, value) {
                 case (.string, .string(let text)): return text
-                case (.int64, .integer(let number)), (.int32, .integer(let number)): return String(number)
+                case (.int64, .integer(let number)): return String(number)
+                case (.int32, .integer(let number)) where Int32(exactly: number) != nil: return String(number)
                 case (_, .null): return nil
                 default:
                     throw RequestError("entity column \"\(key.name)\", row \(index): expected \(key.type), found \(value.shown)")
@@ -84,7 +86,7 @@ public struct OnlineFeatureService: Sendable {
             Column(name: name, values: entities[name]!.map(Self.keyValue),
                    statuses: Array(repeating: .present, count: rowCount), eventMicros: Array(repeating: nil, count: rowCount))
         }
-        let referenceMicros = Int64(((asOf ?? now).timeIntervalSince1970 * 1_000_000).rounded())
+        let referenceMicros = PostgresTimestamp.micros(asOf ?? now)
         for (viewIndex, read) in plan.views.enumerated() {
             var viewColumns = read.columnNames.map { name in
                 var column = Column(name: name, values: [], statuses: [], eventMicros: [])
@@ -111,7 +113,8 @@ public struct OnlineFeatureService: Sendable {
                     }
                     continue
                 }
-                let stale = read.ttlMicros > 0 && referenceMicros - picked.eventMicros > read.ttlMicros
+                let (age, overflow) = referenceMicros.subtractingReportingOverflow(picked.eventMicros)
+                let stale = read.ttlMicros > 0 && (overflow || age > read.ttlMicros)
                 for (index, position) in read.positions.enumerated() {
                     let value = picked.values[position]
                     viewColumns[index].values.append(stale ? .null : value)

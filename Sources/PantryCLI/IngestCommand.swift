@@ -12,15 +12,19 @@ struct IngestCommand: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Project (default from settings).") var project: String?
     @Argument(help: "Feature view name.") var view: String
-    @Argument(help: "File to load (.csv with a header row, or .jsonl); default: the view's source.") var file: String?
+    @Argument(help: "File to load (.csv with a header row, or .jsonl), a pipe, or - for standard input (CSV); default: the view's source, which must lie inside the project folder.") var file: String?
     @Flag(help: "Replace the view's whole offline history with this file (a backfill), atomically.") var replace = false
 
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
         let table = try context.table(view: view, project: project)
-        guard let path = (file ?? table.view.source).map(context.path) else {
-            throw ValidationError("no file given and view \(view) has no source")
+        let path: String
+        if let file {
+            path = file == "-" ? file : context.path(file)  // explicit: any file, pipe or - (standard input)
+        } else {
+            guard let source = table.view.source else { throw ValidationError("no file given and view \(view) has no source") }
+            do { path = try context.settings.projectPath(source) } catch { throw ValidationError("view \(view)'s source: \(error)") }
         }
         let started = Date()
         let ingestor = Ingestor(table: table, replace: replace)
@@ -45,9 +49,12 @@ struct PushCommand: AsyncParsableCommand {
     func run() async throws {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
-        let text = json == "-" ? String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self) : json
+        // Bytes as given: invalid UTF-8 is the parser's error, not silently replaced.
+        let bytes = json == "-" ? Array(FileHandle.standardInput.readDataToEndOfFile()) : Array(json.utf8)
         let records: [[String: JSONValue]]
-        switch try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) {
+        let parsed: JSONValue
+        do { parsed = try JSONParser.parse(bytes) } catch { throw ValidationError("\(error)") }
+        switch parsed {
         case .object(let record): records = [record]
         case .array(let items):
             records = try items.enumerated().map { index, item in

@@ -85,11 +85,11 @@ struct MaterializeIncrementalCommand: AsyncParsableCommand {
     }
 }
 
+/// A time given on the command line, by the same parser as the API and ingestion.
 func parseTime(_ text: String) throws -> Date {
-    guard let date = PostgresTimestamp.parse(text) else {
-        throw ValidationError("\"\(text)\" is not a time: expected RFC 3339, e.g. 2025-06-01T00:00:00Z")
+    do { return PostgresTimestamp.date(micros: try PostgresTimestamp.parseMicros(text)) } catch {
+        throw ValidationError("\(error)")
     }
-    return date
 }
 
 /// `pantry get --entities '{"user_id": [1, 2]}' --features user_stats:rating_mean`: an online lookup.
@@ -109,7 +109,9 @@ struct GetCommand: AsyncParsableCommand {
         let context = try await StoreContext(global)
         defer { context.connection.close() }
         let repository = try context.registry(project: project)
-        guard case .object(let columns)? = try? JSONDecoder().decode(JSONValue.self, from: Data(entities.utf8)) else {
+        let parsed: JSONValue
+        do { parsed = try JSONParser.parse(entities) } catch { throw ValidationError("--entities: \(error)") }
+        guard case .object(let columns) = parsed else {
             throw ValidationError("--entities must be a JSON object of columns, e.g. {\"user_id\": [1, 2]}")
         }
         var entityColumns: [String: [JSONValue]] = [:]

@@ -38,4 +38,5 @@ struct StoreContext {
     func path(_ path: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: settings.rootDirectory).appendingPathComponent(path).path
     }
+
 }

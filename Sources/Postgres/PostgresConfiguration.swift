@@ -23,10 +23,40 @@ public struct PostgresConfiguration: Sendable {
         self.applicationName = applicationName
     }
 
-    /// The URL with any password replaced by `***`, for logs and error messages.
-    public var redactedURL: String {
-        guard let schemeEnd = url.range(of: "://"), let at = url.range(of: "@", range: schemeEnd.upperBound..<url.endIndex),
-              let colon = url.range(of: ":", range: schemeEnd.upperBound..<at.lowerBound) else { return url }
-        return url.replacingCharacters(in: colon.upperBound..<at.lowerBound, with: "***")
+    /// The connection string with every password replaced by `***`, for logs and error
+    /// messages: the URL's `user:password@`, a `?password=` (or `&password=`) parameter, and
+    /// `password=...` in keyword form (`host=db password='s e c'`).
+    public var redactedURL: String { Self.redact(url) }
+
+    static func redact(_ text: String) -> String {
+        var result = text
+        if let schemeEnd = result.range(of: "://") {
+            let query = result.range(of: "?", range: schemeEnd.upperBound..<result.endIndex)?.lowerBound ?? result.endIndex
+            if let at = result.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<query),
+               let colon = result.range(of: ":", range: schemeEnd.upperBound..<at.lowerBound) {
+                result.replaceSubrange(colon.upperBound..<at.lowerBound, with: "***")
+            }
+        }
+        // password=value in a query string or keyword form; a quoted value may hold spaces.
+        var output = "", rest = Substring(result)
+        while let match = rest.range(of: "password", options: .caseInsensitive) {
+            output += rest[..<match.upperBound]
+            rest = rest[match.upperBound...]
+            let spaces = rest.prefix { $0 == " " }
+            guard rest.dropFirst(spaces.count).first == "=" else { continue }
+            output += spaces + "="
+            rest = rest.dropFirst(spaces.count + 1).drop { $0 == " " }
+            if rest.first == "'" {
+                var index = rest.index(after: rest.startIndex)
+                while index < rest.endIndex, rest[index] != "'" {
+                    index = rest[index] == "\\" && rest.index(after: index) < rest.endIndex ? rest.index(index, offsetBy: 2) : rest.index(after: index)
+                }
+                rest = index < rest.endIndex ? rest[rest.index(after: index)...] : rest[rest.endIndex...]
+            } else {
+                rest = rest.drop { $0 != "&" && $0 != " " }
+            }
+            output += "***"
+        }
+        return output + rest
     }
 }

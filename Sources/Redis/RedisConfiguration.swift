@@ -14,8 +14,10 @@ public struct RedisConfiguration: Sendable {
 
     public init(url: String, connectTimeout: Double = 2, commandTimeout: Double = 5,
                 maxConnections: Int = 8, acquireTimeout: Double = 30) throws(RedisError) {
+        // Messages show the URL with its password hidden.
+        let shown = Self.redact(url)
         guard url.hasPrefix("redis://") else {
-            throw RedisError(.invalidInput, "invalid Redis URL \"\(url)\": expected redis://[:password@]host[:port][/db]")
+            throw RedisError(.invalidInput, "invalid Redis URL \"\(shown)\": expected redis://[:password@]host[:port][/db]")
         }
         var rest = Substring(url.dropFirst("redis://".count))
         if let at = rest.lastIndex(of: "@") {
@@ -34,7 +36,7 @@ public struct RedisConfiguration: Sendable {
             let db = rest[rest.index(after: slash)...]
             if !db.isEmpty {
                 guard let number = Int(db), number >= 0 else {
-                    throw RedisError(.invalidInput, "invalid Redis URL \"\(url)\": database \"\(db)\" is not a number")
+                    throw RedisError(.invalidInput, "invalid Redis URL \"\(shown)\": database \"\(db)\" is not a number")
                 }
                 database = number
             }
@@ -42,19 +44,28 @@ public struct RedisConfiguration: Sendable {
         }
         if let colon = rest.lastIndex(of: ":") {
             guard let number = Int(rest[rest.index(after: colon)...]), (1...65535).contains(number) else {
-                throw RedisError(.invalidInput, "invalid Redis URL \"\(url)\": bad port \"\(rest[rest.index(after: colon)...])\"")
+                throw RedisError(.invalidInput, "invalid Redis URL \"\(shown)\": bad port \"\(rest[rest.index(after: colon)...])\"")
             }
             port = number
             rest = rest[..<colon]
         } else {
             port = 6379
         }
-        guard !rest.isEmpty else { throw RedisError(.invalidInput, "invalid Redis URL \"\(url)\": no host") }
+        guard !rest.isEmpty else { throw RedisError(.invalidInput, "invalid Redis URL \"\(shown)\": no host") }
         host = String(rest)
         self.connectTimeout = connectTimeout
         self.commandTimeout = commandTimeout
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
+    }
+
+    /// The URL with the password of `user:password@` (or a bare `password@`) replaced by `***`.
+    public static func redact(_ url: String) -> String {
+        guard let schemeEnd = url.range(of: "://"),
+              let at = url.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<url.endIndex) else { return url }
+        let credentials = url[schemeEnd.upperBound..<at.lowerBound]
+        let secret = credentials.firstIndex(of: ":").map { credentials.index(after: $0) } ?? credentials.startIndex
+        return url.replacingCharacters(in: secret..<at.lowerBound, with: "***")
     }
 
     /// `host:port/db`, without credentials, for messages.

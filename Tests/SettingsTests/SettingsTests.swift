@@ -47,6 +47,42 @@ struct SettingsTests {
         #expect(missing?.description.contains("does not exist") == true)
     }
 
+    @Test("every number is range-checked and every wrong type named: pool_size 0 is an error, not a trap")
+    func ranges() async throws {
+        for (variable, value, text) in [("PANTRY_POSTGRES_POOL_SIZE", "0", "postgres.pool_size is 0: expected 1...1024"),
+                                        ("PANTRY_REDIS_POOL_SIZE", "-3", "redis.pool_size is -3"),
+                                        ("PANTRY_SERVER_PORT", "70000", "server.port is 70000: expected 1...65535"),
+                                        ("PANTRY_SERVICES_REDIS_PORT", "0", "services.redis_port is 0"),
+                                        ("PANTRY_REDIS_COMMAND_TIMEOUT_SECONDS", "0", "redis.command_timeout_seconds is 0.0"),
+                                        ("PANTRY_REDIS_CONNECT_TIMEOUT_SECONDS", "nan", "redis.connect_timeout_seconds"),
+                                        ("PANTRY_ONLINE_HISTORY_DEPTH", "0", "online.history_depth is 0"),
+                                        ("PANTRY_SERVER_MAX_BODY_BYTES", "10", "server.max_body_bytes is 10"),
+                                        ("PANTRY_SERVER_MAX_BATCH_ROWS", "abc", "server.max_batch_rows: expected an integer"),
+                                        ("PANTRY_POSTGRES_POOL_SIZE", "8.5", "postgres.pool_size: expected an integer"),
+                                        ("PANTRY_SERVER_REGISTRY_REFRESH_SECONDS", "0", "server.registry_refresh_seconds is 0.0"),
+                                        ("PANTRY_LOG_LEVEL", "loud", "log_level is \"loud\"")] {
+            let error = await #expect(throws: SettingsError.self, "\(variable)=\(value)") {
+                try await PantrySettings.load(configFile: configFile, environment: [variable: value])
+            }
+            #expect(error?.description.contains(text) == true, "\(variable)=\(value): \(String(describing: error))")
+        }
+    }
+
+    @Test("paths named by definitions must stay inside the project folder, symlinks followed")
+    func projectPaths() async throws {
+        let settings = try await PantrySettings.load(configFile: configFile, environment: [:])
+        let root = URL(fileURLWithPath: settings.rootDirectory).resolvingSymlinksInPath().path
+        #expect(try settings.projectPath("data/demo/users.csv") == root + "/data/demo/users.csv")
+        for outside in ["/etc/passwd", "../outside.csv", "data/../../x.csv", "/"] {
+            #expect(throws: SettingsError.self, "\(outside)") { try settings.projectPath(outside) }
+        }
+        let link = settings.rootDirectory + "/.pantry/test-link-\(UUID().uuidString)"
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: "/etc")
+        defer { try? FileManager.default.removeItem(atPath: link) }
+        let error = #expect(throws: SettingsError.self) { try settings.projectPath(link.dropFirst(settings.rootDirectory.count + 1) + "/passwd") }
+        #expect(error?.description.contains("outside the project folder") == true)
+    }
+
     @Test("OpenBLAS is linked and computes")
     func openBLAS() {
         let x: [Float] = [1, 2, 3], y: [Float] = [4, 5, 6]
