@@ -12,7 +12,9 @@ extension ServerConfiguration {
         case .v4(let v4):
             return UInt32(bigEndian: v4.address.sin_addr.s_addr) >> 24 == 127
         case .v6:
-            return address.ipAddress == "::1"
+            // ::1, or an IPv4-mapped loopback address (::ffff:127.x.y.z).
+            guard let text = address.ipAddress?.lowercased() else { return false }
+            return text == "::1" || text.hasPrefix("::ffff:127.")
         case .unixDomainSocket:
             return true
         }

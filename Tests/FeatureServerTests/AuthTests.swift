@@ -57,7 +57,7 @@ struct AuthTests {
 
     @Test("open writes are allowed on loopback only; elsewhere the server refuses to start")
     func exposure() throws {
-        for host in ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "localhost", "LOCALHOST"] {
+        for host in ["127.0.0.1", "127.8.9.10", "::1", "[::1]", "::ffff:127.0.0.1", "localhost", "LOCALHOST"] {
             #expect(ServerConfiguration.isLoopback(host: host), "\(host)")
             #expect(throws: Never.self) { try ServerConfiguration(host: host, project: "p").checkExposure() }
         }

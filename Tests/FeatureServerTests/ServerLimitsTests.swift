@@ -88,7 +88,13 @@ struct ServerLimitsTests {
         #expect(ConnectionLimit.effective(configured: 100, descriptorLimit: 50, reserved: 80) == 1)
         #expect(ConnectionLimit.effective(configured: 100, descriptorLimit: nil, reserved: 80) == 100)
         #expect(ConnectionLimit.effective(configured: 0, descriptorLimit: nil, reserved: 80) == 1)
-        let limit = try? #require(ConnectionLimit.descriptorLimit())
-        #expect((limit ?? 0) > 0)
+    }
+
+    @Test("the soft descriptor limit is raised toward the hard limit, never lowered")
+    func descriptorLimitRaised() throws {
+        let before = try #require(ConnectionLimit.descriptorLimit())
+        let after = try #require(ConnectionLimit.raiseDescriptorLimit())
+        #expect(after >= before)
+        #expect(ConnectionLimit.descriptorLimit() == after)
     }
 }
