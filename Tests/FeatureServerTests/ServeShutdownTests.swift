@@ -94,4 +94,15 @@ struct ServeShutdownTests {
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("server.token") && message.contains("0.0.0.0"), "\(message)")
     }
+
+    @Test("warns at startup when writes are open (loopback, no token)")
+    func warnsOpenWrites() async throws {
+        let (process, errors) = try Self.launch(["serve", "--host", "127.0.0.1", "--port", "\(TestServers.freePort())"], environment: [
+            "PANTRY_SERVER_TOKEN": "", "PANTRY_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none",
+        ])
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        try await Self.waitForExit(process, seconds: 30)  // it then fails: no PostgreSQL on port 1
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(message.contains("writes (/v1/push, /push) are open"), "\(message)")
+    }
 }
