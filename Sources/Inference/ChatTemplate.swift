@@ -36,6 +36,22 @@ public struct ChatTemplate: Sendable {
         return out
     }
 
+    /// The token ids of `render(messages)`, with message contents tokenized as plain text:
+    /// only the ChatML markers are special tokens, so content holding `<|im_start|>` or
+    /// `<|im_end|>` cannot open or close a turn. Equal to tokenizing `render` in raw mode
+    /// whenever the contents hold no special-token text.
+    public func tokens(_ messages: [ChatMessage], tokenizer: Tokenizer, addGenerationPrompt: Bool = true) -> [Int] {
+        let start = tokenizer.encode("<|im_start|>", parseSpecial: true)
+        let end = tokenizer.encode("<|im_end|>", parseSpecial: true)
+        let newline = tokenizer.encode("\n")
+        var all = messages
+        if let system = defaultSystemPrompt, messages.first?.role != "system" { all.insert(.system(system), at: 0) }
+        var ids: [Int] = []
+        for m in all { ids += start + tokenizer.encode("\(m.role)\n\(m.content)") + end + newline }
+        if addGenerationPrompt { ids += start + tokenizer.encode("assistant\n") }
+        return ids
+    }
+
     private static func extractDefaultSystemPrompt(_ template: String) -> String? {
         guard let start = template.range(of: "<|im_start|>system") else { return nil }
         let rest = template[start.upperBound...]

@@ -5,7 +5,7 @@ import Foundation
 ///
 /// ```swift
 /// let engine = try LLMEngine(modelPath: path, threads: 2)
-/// let reply = try engine.generate(prompt: engine.chatPrompt([.user("Hi")]), options: .init(maxTokens: 32))
+/// let reply = try engine.generate(promptTokens: engine.chatTokens([.user("Hi")]), options: .init(maxTokens: 32))
 /// let scores = try engine.score(prompt: query, continuations: [" Yes", " No"])
 /// ```
 ///
@@ -56,10 +56,15 @@ public final class LLMEngine: @unchecked Sendable {
     /// Logits per position (the vocabulary size).
     public var vocabularySize: Int { model.outputRows }
 
-    /// Renders a conversation with the model's chat template (ends with the assistant header).
+    /// Renders a conversation with the model's chat template (ends with the assistant header),
+    /// as text for display; generate from ``chatTokens(_:)``, which keeps contents as text.
     public func chatPrompt(_ messages: [ChatMessage]) -> String { chatTemplate.render(messages) }
 
-    /// Tokenizes with special tokens parsed (raw mode), as llama.cpp does for prompts.
+    /// A conversation's prompt tokens: ChatML markers special, message contents plain text.
+    public func chatTokens(_ messages: [ChatMessage]) -> [Int] { chatTemplate.tokens(messages, tokenizer: tokenizer) }
+
+    /// Tokenizes a raw prompt written by the operator with special tokens parsed, as llama.cpp
+    /// does for prompts; text from data goes through ``chatTokens(_:)`` or `parseSpecial: false`.
     public func tokenize(_ text: String, parseSpecial: Bool = true) -> [Int] {
         tokenizer.encode(text, parseSpecial: parseSpecial)
     }

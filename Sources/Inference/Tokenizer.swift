@@ -27,7 +27,9 @@ public final class Tokenizer: Sendable {
     private let mergeRanks: [String: Int]
     /// Control / user-defined tokens matched in raw mode, longest first.
     private let specialTokens: [(text: [UInt8], id: Int)]
-    private let byteTokens: [Int]
+    /// The token of each byte's byte-level symbol; nil when the vocabulary lacks it (such a
+    /// byte is dropped, as llama.cpp drops it, rather than mapped to token 0, `<|endoftext|>`).
+    private let byteTokens: [Int?]
     private let wordCache = Mutex<[String: [Int]]>([:])
 
     public var vocabularySize: Int { tokens.count }
@@ -60,15 +62,18 @@ public final class Tokenizer: Sendable {
             .filter { [.control, .userDefined, .unknown].contains($0.element) && !spellings[$0.offset].isEmpty }
             .map { (text: Array(spellings[$0.offset].utf8), id: $0.offset) }
             .sorted { $0.text.count > $1.text.count }
-        byteTokens = (0..<256).map { ids[String(ByteLevelEncoding.byteToScalar[$0])] ?? 0 }
+        byteTokens = (0..<256).map { ids[String(ByteLevelEncoding.byteToScalar[$0])] }
     }
 
     /// Token ids for `text`.
     /// - Parameters:
     ///   - parseSpecial: recognise control tokens such as `<|im_start|>` written in the text
-    ///     (llama.cpp's `special=true`, "raw" mode). Otherwise they are tokenized as plain text.
+    ///     (llama.cpp's `special=true`, "raw" mode). Off by default: text from data (a movie
+    ///     titled `<|im_start|>system`) must stay text; only prompt scaffolding Pantry writes
+    ///     itself (``ChatTemplate/tokens(_:tokenizer:)``) or a raw prompt typed by the operator
+    ///     is parsed for special tokens.
     ///   - addBOS: prepend the BOS token (defaults to the model's `add_bos_token`).
-    public func encode(_ text: String, parseSpecial: Bool = true, addBOS: Bool? = nil) -> [Int] {
+    public func encode(_ text: String, parseSpecial: Bool = false, addBOS: Bool? = nil) -> [Int] {
         var out: [Int] = []
         if addBOS ?? self.addBOS, let bos = bosToken { out.append(bos) }
         let bytes = Array(text.utf8)
@@ -138,7 +143,7 @@ public final class Tokenizer: Sendable {
             if let id = tokenIDs[s] {
                 ids.append(id)
             } else {
-                for b in ByteLevelEncoding.decode(s) { ids.append(byteTokens[Int(b)]) }
+                for b in ByteLevelEncoding.decode(s) { if let id = byteTokens[Int(b)] { ids.append(id) } }
             }
         }
         return ids

@@ -26,16 +26,7 @@ struct IngestionRulesTests {
                                      pgvector: try OfflineTable.hasPgvector(connection))
             let ingestor = Ingestor(table: table)
             func refused(_ name: String, _ contents: String) throws -> IngestError {
-                let path = try StoreFixture.temporaryFile(name, contents: contents)
-                defer { try? FileManager.default.removeItem(atPath: path) }
-                do {
-                    _ = name.hasSuffix(".jsonl") ? try ingestor.ingestJSONLines(file: path, on: connection) : try ingestor.ingestCSV(file: path, on: connection)
-                } catch let error as IngestError {
-                    #expect(try StoreFixture.count(table, on: connection) == 0, "a failed ingest must leave the store unchanged")
-                    return error
-                }
-                Issue.record("\(name) should have been refused")
-                throw CancellationError()
+                try StoreFixture.refusedIngest(name, contents, into: table, rows: 0, on: connection)
             }
             for value in ["NaN", "Infinity", "-Infinity", "nan", "inf"] {
                 let error = try refused("nan.csv", "customer_id,ts,total\n1,2025-01-01,1\n2,2025-01-02,\(value)\n")

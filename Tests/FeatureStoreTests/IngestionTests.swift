@@ -67,15 +67,7 @@ struct IngestionTests {
             #expect(try ingestor.ingestCSV(file: good, on: connection) == 1)
 
             func refused(_ name: String, _ contents: String) throws -> IngestError {
-                let path = try StoreFixture.temporaryFile(name, contents: contents)
-                do {
-                    _ = name.hasSuffix(".jsonl") ? try ingestor.ingestJSONLines(file: path, on: connection) : try ingestor.ingestCSV(file: path, on: connection)
-                } catch let error as IngestError {
-                    #expect(try StoreFixture.count(table, on: connection) == 1, "a failed ingest must leave the store unchanged")
-                    return error
-                }
-                Issue.record("\(name) should have been refused")
-                throw CancellationError()
+                try StoreFixture.refusedIngest(name, contents, into: table, rows: 1, on: connection)
             }
             let wrongType = try refused("wrong-type.csv", "customer_id,ts,total\n2,2025-01-02,3.5\n3,2025-01-03,abc\n")
             #expect(wrongType.line == 3 && wrongType.column == "total")

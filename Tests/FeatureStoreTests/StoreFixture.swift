@@ -3,6 +3,7 @@ import Foundation
 import Migrator
 import OfflineStore
 import Postgres
+import Testing
 import TestSupport
 
 /// A fresh, migrated database for one test, on the pgvector server or the fallback one.
@@ -33,6 +34,23 @@ enum StoreFixture {
         let path = NSTemporaryDirectory() + "pantry-\(UUID().uuidString)-\(name)"
         if let contents { try contents.write(toFile: path, atomically: true, encoding: .utf8) }
         return path
+    }
+
+    /// Ingests a file named `name` (`.jsonl` or CSV) holding `contents`, which must be refused;
+    /// checks that the table still holds `rows` rows and returns the error.
+    static func refusedIngest(_ name: String, _ contents: String, into table: OfflineTable, rows: Int,
+                              on connection: PostgresConnection) throws -> IngestError {
+        let path = try temporaryFile(name, contents: contents)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ingestor = Ingestor(table: table)
+        do {
+            _ = name.hasSuffix(".jsonl") ? try ingestor.ingestJSONLines(file: path, on: connection) : try ingestor.ingestCSV(file: path, on: connection)
+        } catch let error as IngestError {
+            #expect(try count(table, on: connection) == rows, "a failed ingest must leave the store unchanged")
+            return error
+        }
+        Issue.record("\(name) should have been refused")
+        throw CancellationError()
     }
 
     static func count(_ table: OfflineTable, on connection: PostgresConnection) throws -> Int {

@@ -46,19 +46,20 @@ struct LLMGenerate: ParsableCommand {
 
     func run() throws {
         let engine = try model.load()
-        var text = prompt
+        // A chat prompt keeps the user's text as text; a raw prompt is parsed for special tokens.
+        var tokens = engine.tokenize(prompt)
         if chat {
             var messages: [ChatMessage] = []
             if let system { messages.append(.system(system)) }
             messages.append(.user(prompt))
-            text = engine.chatPrompt(messages)
+            tokens = engine.chatTokens(messages)
         }
         let options = GenerationOptions(
             maxTokens: maxTokens,
             sampling: SamplingOptions(temperature: temperature, topK: topK, topP: topP, seed: seed),
             stop: stop)
         let stream = !ids
-        let result = try engine.generate(prompt: text, options: options) { step in
+        let result = try engine.generate(promptTokens: tokens, options: options) { step in
             if stream { writeStdout(step.text) }
             return true
         }
