@@ -82,6 +82,61 @@ struct ServeShutdownTests {
         }
     }
 
+    @Test("under `ulimit -n 64`, 250 held connections do not kill the server; it answers once they close")
+    func descriptorLimit() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first (swift build --build-tests)")
+        try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
+            let project = "fd\(UInt32.random(in: 0...UInt32.max))"
+            let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
+            try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
+            try RegistryStore().apply(ServerFixture.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
+            connection.close()
+
+            let port = TestServers.freePort()
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            // `ulimit -n` in bash lowers both the soft and the hard limit: serve cannot raise it.
+            process.arguments = ["-c", "ulimit -n 64 && exec \"$0\" serve --port \(port) --project \(project)", Self.binary]
+            process.currentDirectoryURL = URL(fileURLWithPath: TestServers.repositoryRoot)
+            var environment = ProcessInfo.processInfo.environment
+            environment.merge(["PANTRY_POSTGRES_URL": url, "PANTRY_REDIS_URL": try TestServers.redisURL(), "PANTRY_LOG_LEVEL": "warning",
+                               "PANTRY_POSTGRES_POOL_SIZE": "2", "PANTRY_REDIS_POOL_SIZE": "2"]) { $1 }
+            process.environment = environment
+            process.standardError = Pipe()
+            try process.run()
+            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let server = ServerFixture(port: port, project: project)
+            var up = false
+            for _ in 0..<200 where !up {
+                up = (try? await server.get("/health"))?.status == 200
+                if !up { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            try #require(up, "pantry serve did not answer /health")
+
+            // Far more connections than descriptors, each holding a half-sent request head.
+            var held: [RawConnection] = []
+            for _ in 0..<250 {
+                guard let connection = try? RawConnection(port: port) else { break }
+                connection.send("GET /health HTTP/1.1\r\nHost: pantry\r\n")
+                held.append(connection)
+            }
+            #expect(held.count > 64, "the test did not get past the descriptor limit (\(held.count) connections)")
+            try await Task.sleep(for: .seconds(1))
+            #expect(process.isRunning, "pantry serve died when connections outnumbered its file descriptors")
+            held.removeAll()
+
+            var answered = false
+            for _ in 0..<100 where !answered {
+                answered = (try? await server.get("/health"))?.status == 200
+                if !answered { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(answered, "no answer after the held connections closed")
+            let lookup = try await server.post("/v1/features/online", #"{"entities": {"user_id": [1]}, "features": ["stats:score"]}"#)
+            #expect(lookup.status == 200, "\(lookup.body)")
+            #expect(process.isRunning)
+        }
+    }
+
     @Test("refuses to start on a non-loopback address without a write token, saying what to set")
     func refusesOpenWrites() async throws {
         let (process, errors) = try Self.launch(["serve", "--host", "0.0.0.0", "--port", "\(TestServers.freePort())"], environment: [
