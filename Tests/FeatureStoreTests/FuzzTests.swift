@@ -6,7 +6,9 @@ import Testing
 
 /// Seeded random and adversarial input for the parsers and value conversions: each must
 /// return a value or a precise error, never trap or hang. Bounded, so it runs in seconds.
-@Suite("Fuzz: JSON, values, timestamps")
+/// Runs one case at a time and yields every 1,000 inputs: long synchronous loops would
+/// otherwise hold the (two-thread) cooperative pool that other suites' async tests need.
+@Suite("Fuzz: JSON, values, timestamps", .serialized)
 struct FuzzTests {
     /// SplitMix64: reproducible from the seed in a failure message.
     struct Random: RandomNumberGenerator {
@@ -52,10 +54,11 @@ struct FuzzTests {
     }
 
     @Test("the JSON parser returns a value or an error with an offset inside the input", arguments: seeds)
-    func parser(seed: UInt64) {
+    func parser(seed: UInt64) async {
         var random = Random(state: seed)
         let inputs = (Self.corpus + Self.adversarial).map { Array($0.utf8) }
         for iteration in 0..<20_000 {
+            if iteration % 1_000 == 0 { await Task.yield() }
             let base = inputs[iteration % inputs.count]
             let bytes = iteration < inputs.count ? base : Self.mutate(base, &random)
             do {
@@ -91,9 +94,10 @@ struct FuzzTests {
     }
 
     @Test("value conversion for the offline store: text or a precise error, never a trap", arguments: seeds)
-    func values(seed: UInt64) {
+    func values(seed: UInt64) async {
         var random = Random(state: seed)
-        for _ in 0..<20_000 {
+        for iteration in 0..<20_000 {
+            if iteration % 1_000 == 0 { await Task.yield() }
             let value = Self.randomValue(&random)
             let type = Self.types.randomElement(using: &random)!
             do {
@@ -109,10 +113,11 @@ struct FuzzTests {
     }
 
     @Test("the timestamp parser: random text near valid times is a time in range or an error", arguments: seeds)
-    func timestamps(seed: UInt64) {
+    func timestamps(seed: UInt64) async {
         var random = Random(state: seed)
         let valid = ["2025-06-01T12:00:00Z", "2024-02-29 23:59:59.999999+00", "0001-01-01", "9999-12-31T23:59:59-00:30", "1970-01-01T00:00:00.5+05:30"]
         for iteration in 0..<20_000 {
+            if iteration % 1_000 == 0 { await Task.yield() }
             let bytes = Self.mutate(Array(valid[iteration % valid.count].utf8), &random)
             let text = String(decoding: bytes, as: UTF8.self)
             do {
