@@ -79,7 +79,7 @@ public struct LocalPostgres: Sendable {
 
     private func initialise() throws {
         let passwordFile = "\(directory)/pwfile"
-        try password.write(toFile: passwordFile, atomically: true, encoding: .utf8)
+        try Shell.writePrivateFile(passwordFile, contents: password)
         try handOver(passwordFile)
         defer { try? FileManager.default.removeItem(atPath: passwordFile) }
         try Shell.run(["\(binaries)/initdb", "-D", dataDirectory, "-U", "pantry", "--pwfile", passwordFile,

@@ -31,11 +31,7 @@ public struct LocalRedis: Sendable {
         // (and /proc/PID/cmdline) would show it to every user of the machine.
         let configFile = "\(directory)/redis.conf"
         let quoted = password.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        guard FileManager.default.createFile(atPath: configFile, contents: Data("requirepass \"\(quoted)\"\n".utf8),
-                                             attributes: [.posixPermissions: 0o600]) else {
-            throw Shell.Failure(description: "cannot write \(configFile)")
-        }
-        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configFile)
+        try Shell.writePrivateFile(configFile, contents: "requirepass \"\(quoted)\"\n")
         try Shell.run(["/usr/bin/redis-server", configFile, "--port", "\(port)", "--bind", "127.0.0.1", "--dir", directory,
                        "--daemonize", "yes", "--pidfile", pidFile, "--logfile", "\(directory)/redis.log",
                        "--save", "", "--appendonly", "no"])

@@ -27,7 +27,7 @@ public enum GGUFError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .invalidValueType(t, key): return "invalid metadata value type \(t) for key '\(key)'"
         case let .invalidString(offset): return "invalid UTF-8 string at offset \(offset)"
         case let .unreasonableCount(n, what): return "unreasonable \(what) count \(n)"
-        case let .invalidAlignment(a): return "invalid general.alignment \(a) (must be a power of two)"
+        case let .invalidAlignment(a): return "invalid general.alignment \(a) (must be a power of two up to 2^31)"
         case let .unknownTensorType(t, name): return "tensor '\(name)' has unknown type \(t)"
         case let .invalidTensor(name, reason): return "invalid tensor '\(name)': \(reason)"
         case let .missingKey(k): return "missing metadata key '\(k)'"

@@ -92,6 +92,17 @@ public final class GGUFFile: @unchecked Sendable {
         return Float(d)
     }
 
+    /// An optional integer: `nil` only when the key is absent. A key that is present with
+    /// another type (or a value outside `Int`) is an error, never a silent default.
+    public func optionalInt(_ key: String) throws -> Int? {
+        metadata[key] == nil ? nil : try int(key)
+    }
+
+    /// An optional number: `nil` only when the key is absent, an error when it has another type.
+    public func optionalFloat(_ key: String) throws -> Float? {
+        metadata[key] == nil ? nil : try float(key)
+    }
+
     public func string(_ key: String) throws -> String {
         guard let v = metadata[key] else { throw GGUFError.missingKey(key) }
         guard let s = v.stringValue else { throw GGUFError.wrongKeyType(key, expected: "a string") }
@@ -128,9 +139,10 @@ public final class GGUFFile: @unchecked Sendable {
             if metadata.updateValue(value, forKey: key) == nil { keys.append(key) }
         }
 
+        // GGUF stores the alignment as a u32 (llama.cpp reads it as one): a power of two up to 2^31.
         var alignment = 32
         if let a = metadata["general.alignment"] {
-            guard let v = a.intValue, v > 0, v & (v - 1) == 0 else { throw .invalidAlignment(a.intValue ?? 0) }
+            guard let v = a.intValue, v > 0, v <= 1 << 31, v & (v - 1) == 0 else { throw .invalidAlignment(a.intValue ?? 0) }
             alignment = v
         }
 

@@ -30,16 +30,17 @@ public struct ModelConfig: Sendable, Equatable {
         ffnDim = try gguf.int("\(arch).feed_forward_length")
         layerCount = try gguf.int("\(arch).block_count")
         headCount = try gguf.int("\(arch).attention.head_count")
-        kvHeadCount = (try? gguf.int("\(arch).attention.head_count_kv")) ?? headCount
+        kvHeadCount = try gguf.optionalInt("\(arch).attention.head_count_kv") ?? headCount
         guard headCount > 0, kvHeadCount > 0, headCount % kvHeadCount == 0, dim % headCount == 0 else {
-            throw InferenceError.unsupportedModel("head counts \(headCount)/\(kvHeadCount) for width \(dim)")
+            throw InferenceError.unsupportedModel("\(arch).attention.head_count is \(headCount) and head_count_kv \(kvHeadCount): "
+                + "expected both > 0, head_count dividing embedding_length (\(dim)) and head_count_kv dividing head_count")
         }
         headDim = dim / headCount
-        contextLength = (try? gguf.int("\(arch).context_length")) ?? 2048
-        ropeBase = (try? gguf.float("\(arch).rope.freq_base")) ?? 10000
-        ropeDim = (try? gguf.int("\(arch).rope.dimension_count")) ?? headDim
-        rmsEps = (try? gguf.float("\(arch).attention.layer_norm_rms_epsilon")) ?? 1e-5
-        if let v = try? gguf.int("\(arch).vocab_size") {
+        contextLength = try gguf.optionalInt("\(arch).context_length") ?? 2048
+        ropeBase = try gguf.optionalFloat("\(arch).rope.freq_base") ?? 10000
+        ropeDim = try gguf.optionalInt("\(arch).rope.dimension_count") ?? headDim
+        rmsEps = try gguf.optionalFloat("\(arch).attention.layer_norm_rms_epsilon") ?? 1e-5
+        if let v = try gguf.optionalInt("\(arch).vocab_size") {
             vocabSize = v
         } else {
             vocabSize = gguf.metadata["tokenizer.ggml.tokens"]?.arrayValue?.count ?? 0

@@ -31,8 +31,13 @@ public struct PostgresConfiguration: Sendable {
     static func redact(_ text: String) -> String {
         var result = text
         if let schemeEnd = result.range(of: "://") {
-            let query = result.range(of: "?", range: schemeEnd.upperBound..<result.endIndex)?.lowerBound ?? result.endIndex
-            if let at = result.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<query),
+            // libpq ends the user info at the first "@" before the path's "/", so a password may
+            // hold "?"; one holding "/" (a typo libpq rejects) still ends before the query.
+            let after = schemeEnd.upperBound..<result.endIndex
+            let slash = result.range(of: "/", range: after)?.lowerBound ?? result.endIndex
+            let query = result.range(of: "?", range: after)?.lowerBound ?? result.endIndex
+            if let at = result.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<slash)
+                ?? result.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<query),
                let colon = result.range(of: ":", range: schemeEnd.upperBound..<at.lowerBound) {
                 result.replaceSubrange(colon.upperBound..<at.lowerBound, with: "***")
             }

@@ -60,9 +60,13 @@ public struct RedisConfiguration: Sendable {
     }
 
     /// The URL with the password of `user:password@` (or a bare `password@`) replaced by `***`.
+    /// Without a `://` (a mistyped scheme) everything before the last `@` is hidden.
     public static func redact(_ url: String) -> String {
-        guard let schemeEnd = url.range(of: "://"),
-              let at = url.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<url.endIndex) else { return url }
+        guard let schemeEnd = url.range(of: "://") else {
+            guard let at = url.range(of: "@", options: .backwards) else { return url }
+            return "***" + url[at.lowerBound...]
+        }
+        guard let at = url.range(of: "@", options: .backwards, range: schemeEnd.upperBound..<url.endIndex) else { return url }
         let credentials = url[schemeEnd.upperBound..<at.lowerBound]
         let secret = credentials.firstIndex(of: ":").map { credentials.index(after: $0) } ?? credentials.startIndex
         return url.replacingCharacters(in: secret..<at.lowerBound, with: "***")

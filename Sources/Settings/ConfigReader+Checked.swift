@@ -29,10 +29,17 @@ extension ConfigReader {
         return value
     }
 
+    /// Text settings: a list where text is expected (`password: [x]`) is an error, not the default.
     func checkedString(_ key: String, default fallback: String, oneOf allowed: [String]? = nil) throws -> String {
-        let value = string(forKey: ConfigKey(key), default: fallback)
-        if let allowed, !allowed.contains(value) {
-            let choices = allowed.count > 1 ? allowed.dropLast().joined(separator: ", ") + " or " + allowed.last! : allowed.joined()
+        let choices = allowed.map { allowed in
+            allowed.count > 1 ? allowed.dropLast().joined(separator: ", ") + " or " + (allowed.last ?? "") : allowed.joined()
+        }
+        let value: String
+        do { value = try requiredString(forKey: ConfigKey(key)) } catch {
+            guard Self.isMissing(error) else { throw SettingsError("\(key): expected \(choices ?? "a single text value")") }
+            value = fallback
+        }
+        if let allowed, let choices, !allowed.contains(value) {
             throw SettingsError("\(key) is \"\(value)\": expected \(choices)")
         }
         return value

@@ -108,22 +108,22 @@ public struct PantrySettings: Sendable {
 
     init(reader config: ConfigReader, root: String) throws {
         rootDirectory = root
-        project = config.string(forKey: "project", default: "movielens")
+        project = try config.checkedString("project", default: "movielens")
         let ports = 1...65_535
         services = Services(
-            directory: Self.absolute(config.string(forKey: "services.directory", default: ".pantry/services"), root: root),
+            directory: Self.absolute(try config.checkedString("services.directory", default: ".pantry/services"), root: root),
             postgresFlavor: try config.checkedString("services.postgres_flavor", default: "pgvector", oneOf: ["pgvector", "debian15"]),
             postgresPort: try config.checkedInt("services.postgres_port", default: 55432, in: ports),
             redisPort: try config.checkedInt("services.redis_port", default: 56379, in: ports),
-            password: config.string(forKey: "services.password", default: "pantry"))
+            password: try config.checkedString("services.password", default: "pantry"))
         postgres = Postgres(
-            url: config.string(forKey: "postgres.url",
-                               default: "postgres://pantry:\(services.password)@127.0.0.1:\(services.postgresPort)/pantry"),
+            url: try config.checkedString("postgres.url",
+                                          default: "postgres://pantry:\(services.password)@127.0.0.1:\(services.postgresPort)/pantry"),
             poolSize: try config.checkedInt("postgres.pool_size", default: 8, in: 1...1_024),
             connectTimeoutSeconds: try config.checkedInt("postgres.connect_timeout_seconds", default: 5, in: 1...3_600),
             statementTimeoutMilliseconds: try config.checkedInt("postgres.statement_timeout_ms", default: 0, in: 0...86_400_000))
         redis = Redis(
-            url: config.string(forKey: "redis.url", default: "redis://:\(services.password)@127.0.0.1:\(services.redisPort)/0"),
+            url: try config.checkedString("redis.url", default: "redis://:\(services.password)@127.0.0.1:\(services.redisPort)/0"),
             poolSize: try config.checkedInt("redis.pool_size", default: 8, in: 1...1_024),
             connectTimeoutSeconds: try config.checkedDouble("redis.connect_timeout_seconds", default: 2, in: 0.001...3_600),
             commandTimeoutSeconds: try config.checkedDouble("redis.command_timeout_seconds", default: 5, in: 0.001...3_600))
@@ -131,21 +131,21 @@ public struct PantrySettings: Sendable {
             historyDepth: try config.checkedInt("online.history_depth", default: 4, in: 1...1_000),
             staleRetentionSeconds: try config.checkedInt("online.stale_retention_seconds", default: 86_400, in: 0...(100 * 365 * 86_400)))
         server = Server(
-            host: config.string(forKey: "server.host", default: "127.0.0.1"),
+            host: try config.checkedString("server.host", default: "127.0.0.1"),
             port: try config.checkedInt("server.port", default: 6566, in: ports),
-            token: config.string(forKey: "server.token", default: ""),
+            token: try config.checkedString("server.token", default: ""),
             maxBodyBytes: try config.checkedInt("server.max_body_bytes", default: 4 << 20, in: 1_024...(1 << 30)),
             maxBatchRows: try config.checkedInt("server.max_batch_rows", default: 10_000, in: 1...1_000_000),
             registryRefreshSeconds: try config.checkedDouble("server.registry_refresh_seconds", default: 10, in: 0.1...86_400),
-            readToken: config.string(forKey: "server.read_token", default: ""),
+            readToken: try config.checkedString("server.read_token", default: ""),
             maxConnections: try config.checkedInt("server.max_connections", default: 1_024, in: 1...1_000_000),
             headerTimeoutSeconds: try config.checkedDouble("server.header_timeout_seconds", default: 10, in: 0.01...3_600),
             bodyTimeoutSeconds: try config.checkedDouble("server.body_timeout_seconds", default: 30, in: 0.01...3_600),
             idleTimeoutSeconds: try config.checkedDouble("server.idle_timeout_seconds", default: 60, in: 0.01...86_400),
             shutdownGraceSeconds: try config.checkedDouble("server.shutdown_grace_seconds", default: 5, in: 0...3_600),
             healthTimeoutSeconds: try config.checkedDouble("server.health_timeout_seconds", default: 1, in: 0.01...60))
-        migrationsDirectory = Self.absolute(config.string(forKey: "migrations_directory", default: "Migrations"), root: root)
-        featuresDirectory = Self.absolute(config.string(forKey: "features_directory", default: "Config/features"), root: root)
+        migrationsDirectory = Self.absolute(try config.checkedString("migrations_directory", default: "Migrations"), root: root)
+        featuresDirectory = Self.absolute(try config.checkedString("features_directory", default: "Config/features"), root: root)
         logLevel = try config.checkedString("log_level", default: "info",
                                             oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"])
     }

@@ -20,6 +20,18 @@ struct RedactionTests {
         #expect(PostgresConfiguration(url: "host=h password=pw dbname=x").redactedURL == "host=h password=*** dbname=x")
     }
 
+    @Test("a password holding ? or / (libpq reads the user info up to the first @ before the path) is hidden")
+    func passwordsWithURLCharacters() {
+        for (url, secret) in [("postgres://u:hun?ter2@h:5432/db", "ter2"),
+                              ("postgres://u:hun?ter2@h/db?sslmode=disable", "ter2"),
+                              ("postgres://u:hun/ter2@h:5432/db", "ter2"),
+                              ("postgres://h:5432/db?password=hun@ter2", "ter2")] {
+            let redacted = PostgresConfiguration(url: url).redactedURL
+            #expect(!redacted.contains(secret), "\(url) -> \(redacted)")
+        }
+        #expect(PostgresConfiguration(url: "postgres://u:a?b@h:1/db").redactedURL == "postgres://u:***@h:1/db")
+    }
+
     @Test("a failed connection's error does not carry the password")
     func connectionError() {
         let connection = PostgresConnection(configuration: PostgresConfiguration(url: "postgres://pantry:hunter2@127.0.0.1:1/db?password=hunter2"))

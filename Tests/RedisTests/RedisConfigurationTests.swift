@@ -14,4 +14,14 @@ struct RedisConfigurationTests {
         #expect(RedisConfiguration.redact("redis://:pw@h:1/0") == "redis://:***@h:1/0")
         #expect(RedisConfiguration.redact("redis://pw@h") == "redis://***@h")
     }
+
+    @Test("a mistyped scheme (no ://) does not echo the password either")
+    func mistypedScheme() {
+        for url in ["redis:/:hunter2@host:1", "redis//:hunter2@host", ":hunter2@host:6379"] {
+            do { _ = try RedisConfiguration(url: url); Issue.record("\(url) was accepted") } catch {
+                #expect(!"\(error)".contains("hunter2"), "\(error)")
+                #expect("\(error)".contains("***@host"), "\(error)")
+            }
+        }
+    }
 }
