@@ -15,35 +15,7 @@ import TestSupport
 struct ServeCommandTests {
     @Test("answers concurrent lookups and pushes with tasks on the event loops, and exits cleanly on SIGTERM")
     func binary() async throws {
-        let binary = TestServers.repositoryRoot + "/.build/debug/pantry"
-        #expect(FileManager.default.isExecutableFile(atPath: binary), "build the package first (swift build --build-tests)")
-        try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
-            let project = "bin\(UInt32.random(in: 0...UInt32.max))"
-            let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
-            try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
-            try RegistryStore().apply(ServerFixture.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
-            connection.close()
-
-            let port = TestServers.freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["serve", "--port", "\(port)", "--project", project]
-            process.currentDirectoryURL = URL(fileURLWithPath: TestServers.repositoryRoot)
-            var environment = ProcessInfo.processInfo.environment
-            environment["PANTRY_POSTGRES_URL"] = url
-            environment["PANTRY_REDIS_URL"] = try TestServers.redisURL()
-            environment["PANTRY_SERVER_TOKEN"] = "t0ken"
-            environment["PANTRY_LOG_LEVEL"] = "warning"
-            process.environment = environment
-            try process.run()
-            defer { if process.isRunning { process.terminate() } }
-            let server = ServerFixture(port: port, project: project)
-            var up = false
-            for _ in 0..<200 where !up {
-                up = (try? await server.get("/health"))?.status == 200
-                if !up { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            try #require(up, "pantry serve did not answer /health")
+        try await ServeBinary.run { process, server in
 
             let now = ISO8601DateFormatter().string(from: Date())
             let push = try await server.post("/v1/push", """

@@ -12,25 +12,7 @@ import TestSupport
 struct ServeLargePushTests {
     @Test("lookups are answered while a multi-megabyte push is processed")
     func lookupsDuringLargePush() async throws {
-        try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
-            let project = "big\(UInt32.random(in: 0...UInt32.max))"
-            let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
-            try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
-            try RegistryStore().apply(ServerFixture.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
-            connection.close()
-
-            let port = TestServers.freePort()
-            let (process, _) = try ServeShutdownTests.launch(["serve", "--port", "\(port)", "--project", project], environment: [
-                "PANTRY_POSTGRES_URL": url, "PANTRY_REDIS_URL": try TestServers.redisURL(), "PANTRY_SERVER_TOKEN": "t0ken",
-            ])
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-            let server = ServerFixture(port: port, project: project)
-            var up = false
-            for _ in 0..<200 where !up {
-                up = (try? await server.get("/health"))?.status == 200
-                if !up { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            try #require(up, "pantry serve did not answer /health")
+        try await ServeBinary.run { _, server in
 
             let now = ISO8601DateFormatter().string(from: Date())
             let label = String(repeating: "x", count: 250)

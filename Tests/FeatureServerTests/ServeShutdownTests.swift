@@ -9,54 +9,8 @@ import TestSupport
 /// `pantry serve`, the binary: bounded graceful shutdown and the refusal to expose open writes.
 @Suite("pantry serve, shutdown and exposure", .serialized)
 struct ServeShutdownTests {
-    static let binary = TestServers.repositoryRoot + "/.build/debug/pantry"
-
-    static func launch(_ arguments: [String], environment extra: [String: String]) throws -> (Process, Pipe) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: TestServers.repositoryRoot)
-        var environment = ProcessInfo.processInfo.environment
-        environment["PANTRY_LOG_LEVEL"] = "warning"
-        environment.merge(extra) { $1 }
-        process.environment = environment
-        let errors = Pipe()
-        process.standardError = errors
-        try process.run()
-        return (process, errors)
-    }
-
-    static func waitForExit(_ process: Process, seconds: Double) async throws {
-        let deadline = Date().addingTimeInterval(seconds)
-        while process.isRunning && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    }
-
-    /// Runs `pantry serve` on a fresh database with `grace` seconds of drain, waits for
-    /// `/health`, then gives `body` the process and the port.
-    static func withServer(grace: Int, _ body: (Process, Int) async throws -> Void) async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first (swift build --build-tests)")
-        try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
-            let project = "bin\(UInt32.random(in: 0...UInt32.max))"
-            let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
-            try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
-            try RegistryStore().apply(ServerFixture.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
-            connection.close()
-
-            let port = TestServers.freePort()
-            let (process, _) = try Self.launch(["serve", "--port", "\(port)", "--project", project], environment: [
-                "PANTRY_POSTGRES_URL": url, "PANTRY_REDIS_URL": try TestServers.redisURL(), "PANTRY_SERVER_TOKEN": "t0ken",
-                "PANTRY_SERVER_SHUTDOWN_GRACE_SECONDS": "\(grace)", "PANTRY_SERVER_BODY_TIMEOUT_SECONDS": "600",
-            ])
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-            let server = ServerFixture(port: port, project: project)
-            var up = false
-            for _ in 0..<200 where !up {
-                up = (try? await server.get("/health"))?.status == 200
-                if !up { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            try #require(up, "pantry serve did not answer /health")
-            try await body(process, port)
-        }
+    static func grace(_ seconds: Int) -> [String: String] {
+        ["PANTRY_SERVER_SHUTDOWN_GRACE_SECONDS": "\(seconds)", "PANTRY_SERVER_BODY_TIMEOUT_SECONDS": "600"]
     }
 
     static func pushHead(contentLength: Int) -> String {
@@ -65,13 +19,14 @@ struct ServeShutdownTests {
 
     @Test("SIGTERM with a half-sent request body: exits within the grace period plus a margin")
     func boundedDrain() async throws {
-        try await Self.withServer(grace: 2) { process, port in
+        try await ServeBinary.run(environment: Self.grace(2)) { process, server in
+            let port = server.port
             // A request whose body will never complete (its body deadline is far away).
             let stalled = try RawConnection(port: port)
             stalled.send(Self.pushHead(contentLength: 1000) + "{\"view\": \"stats\", ")
             try await Task.sleep(for: .milliseconds(500))
             process.terminate()  // SIGTERM
-            try await Self.waitForExit(process, seconds: 2 + 13)
+            try await ServeBinary.waitForExit(process, seconds: 2 + 13)
             #expect(!process.isRunning, "pantry serve was still draining 15 s after SIGTERM with a 2 s grace period")
             let end = await stalled.receive(limit: 5)
             #expect(end.closed, "the stalled connection was not closed")
@@ -82,7 +37,8 @@ struct ServeShutdownTests {
     func inFlightAnswered() async throws {
         // A long grace: the request's body completes after SIGTERM, however slow this machine
         // (other suites' tests may hold the concurrency pool for seconds).
-        try await Self.withServer(grace: 60) { process, port in
+        try await ServeBinary.run(environment: Self.grace(60)) { process, server in
+            let port = server.port
             let now = ISO8601DateFormatter().string(from: Date())
             let first = "{\"view\": \"stats\", "
             let rest = "\"to\": \"online\", \"rows\": [{\"user_id\": 7, \"ts\": \"\(now)\", \"score\": 1.0, \"label\": \"x\"}]}"
@@ -97,41 +53,16 @@ struct ServeShutdownTests {
             let answer = await finishing.receiveResponse(limit: 30)
             #expect(answer.text.hasPrefix("HTTP/1.1 200"), "the request in flight at SIGTERM was not answered: \(answer.text)")
             #expect(answer.text.lowercased().contains("connection: close"), "\(answer.text)")
-            try await Self.waitForExit(process, seconds: 30)
+            try await ServeBinary.waitForExit(process, seconds: 30)
             #expect(!process.isRunning, "pantry serve did not exit after answering its last request")
         }
     }
 
     @Test("under `ulimit -n 256`, more held connections than descriptors do not kill the server; it answers once they close")
     func descriptorLimit() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build the package first (swift build --build-tests)")
-        try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
-            let project = "fd\(UInt32.random(in: 0...UInt32.max))"
-            let connection = PostgresConnection(configuration: PostgresConfiguration(url: url))
-            try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
-            try RegistryStore().apply(ServerFixture.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
-            connection.close()
-
-            let port = TestServers.freePort()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            // `ulimit -n` in bash lowers both the soft and the hard limit: serve cannot raise it.
-            process.arguments = ["-c", "ulimit -n 256 && exec \"$0\" serve --port \(port) --project \(project)", Self.binary]
-            process.currentDirectoryURL = URL(fileURLWithPath: TestServers.repositoryRoot)
-            var environment = ProcessInfo.processInfo.environment
-            environment.merge(["PANTRY_POSTGRES_URL": url, "PANTRY_REDIS_URL": try TestServers.redisURL(), "PANTRY_LOG_LEVEL": "warning",
-                               "PANTRY_POSTGRES_POOL_SIZE": "2", "PANTRY_REDIS_POOL_SIZE": "2"]) { $1 }
-            process.environment = environment
-            process.standardError = Pipe()
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-            let server = ServerFixture(port: port, project: project)
-            var up = false
-            for _ in 0..<200 where !up {
-                up = (try? await server.get("/health"))?.status == 200
-                if !up { try await Task.sleep(for: .milliseconds(50)) }
-            }
-            try #require(up, "pantry serve did not answer /health")
+        try await ServeBinary.run(environment: ["PANTRY_POSTGRES_POOL_SIZE": "2", "PANTRY_REDIS_POOL_SIZE": "2"],
+                                  descriptorLimit: 256) { process, server in
+            let port = server.port
 
             // More connections than descriptors (accepted up to the limit, the rest in the listen
             // backlog), each holding a half-sent request head. Without a connection limit the
@@ -164,11 +95,11 @@ struct ServeShutdownTests {
 
     @Test("refuses to start on a non-loopback address without a write token, saying what to set")
     func refusesOpenWrites() async throws {
-        let (process, errors) = try Self.launch(["serve", "--host", "0.0.0.0", "--port", "\(TestServers.freePort())"], environment: [
+        let (process, errors) = try ServeBinary.launch(["serve", "--host", "0.0.0.0", "--port", "\(TestServers.freePort())"], environment: [
             "PANTRY_SERVER_TOKEN": "", "PANTRY_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none",
         ])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        try await Self.waitForExit(process, seconds: 30)
+        try await ServeBinary.waitForExit(process, seconds: 30)
         #expect(!process.isRunning)
         #expect(process.terminationStatus != 0)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -177,11 +108,11 @@ struct ServeShutdownTests {
 
     @Test("warns at startup when writes are open (loopback, no token)")
     func warnsOpenWrites() async throws {
-        let (process, errors) = try Self.launch(["serve", "--host", "127.0.0.1", "--port", "\(TestServers.freePort())"], environment: [
+        let (process, errors) = try ServeBinary.launch(["serve", "--host", "127.0.0.1", "--port", "\(TestServers.freePort())"], environment: [
             "PANTRY_SERVER_TOKEN": "", "PANTRY_POSTGRES_URL": "postgres://nobody@127.0.0.1:1/none",
         ])
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
-        try await Self.waitForExit(process, seconds: 30)  // it then fails: no PostgreSQL on port 1
+        try await ServeBinary.waitForExit(process, seconds: 30)  // it then fails: no PostgreSQL on port 1
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(message.contains("writes (/v1/push, /push) are open"), "\(message)")
     }
