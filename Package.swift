@@ -4,11 +4,11 @@
 //
 // Module layering, bottom to top (each depends only on modules above it in this list):
 //   CLibPQ, CHiredis, COpenBLAS   C bindings through pkg-config
-//   ConnectionPool                async pool of blocking C-client connections
+//   ConnectionPooling             async pool of blocking C-client connections
 //   Postgres, Redis               store drivers (pipelining, COPY, scripts)
 //   Settings                      Config/pantry.yaml + PANTRY_* environment overrides
-//   DevServices                   throwaway local PostgreSQL and Redis for development and tests
-//   Migrator                      ordered SQL migrations from Migrations/
+//   LocalServices                 throwaway local PostgreSQL and Redis for development and tests
+//   SchemaMigrations              ordered SQL migrations from Migrations/
 //   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
 //   PantryCLI                     the `pantry` command
 import PackageDescription
@@ -42,15 +42,15 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
         // Store drivers
-        .target(name: "ConnectionPool", dependencies: [
+        .target(name: "ConnectionPooling", dependencies: [
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "Postgres", dependencies: [
-            "CLibPQ", "ConnectionPool",
+            "CLibPQ", "ConnectionPooling",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Redis", dependencies: [
-            "CHiredis", "ConnectionPool",
+            "CHiredis", "ConnectionPooling",
             .product(name: "DequeModule", package: "swift-collections"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -62,11 +62,11 @@ let package = Package(
             .product(name: "Configuration", package: "swift-configuration"),
             .product(name: "SystemPackage", package: "swift-system"),
         ]),
-        .target(name: "DevServices", dependencies: [
+        .target(name: "LocalServices", dependencies: [
             "Settings", "Postgres", "Redis",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "Migrator", dependencies: [
+        .target(name: "SchemaMigrations", dependencies: [
             "Postgres",
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -83,15 +83,15 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
 
-        .target(name: "OnlineStore", dependencies: [
+        .target(name: "OnlineFeatures", dependencies: [
             "Redis", "Postgres", "FeatureRegistry", "OfflineStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DemoData"),
 
         // HTTP server: online features, push, registry, health, metrics
-        .target(name: "FeatureServer", dependencies: [
-            "OnlineStore", "OfflineStore", "FeatureRegistry", "Postgres", "Redis",
+        .target(name: "Serving", dependencies: [
+            "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -110,7 +110,7 @@ let package = Package(
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Postgres", "Redis", "Settings", "DevServices", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "FeatureServer", "DemoData", "Inference", "COpenBLAS",
+            "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -122,7 +122,7 @@ let package = Package(
 
         // Benchmarks (run with `make bench`)
         .executableTarget(name: "StoreBenchmarks", dependencies: [
-            "Postgres", "Redis", "Settings", "Migrator", "FeatureRegistry", "OfflineStore", "OnlineStore", "DemoData",
+            "Postgres", "Redis", "Settings", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "DemoData",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -131,18 +131,18 @@ let package = Package(
 
         // Tests: real servers started by scripts/test.sh, never mocks.
         .target(name: "TestSupport", dependencies: ["Postgres", "Redis"], path: "Tests/TestSupport"),
-        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "DevServices", "Settings", "TestSupport"]),
-        .testTarget(name: "RedisTests", dependencies: ["Redis", "DevServices", "Settings", "TestSupport"]),
-        .testTarget(name: "MigratorTests", dependencies: ["Migrator", "Postgres", "TestSupport"]),
-        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "DevServices", "DemoData", "TestSupport"]),
-        .testTarget(name: "OnlineStoreTests", dependencies: ["OnlineStore", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport"]),
-        .testTarget(name: "FeatureServerTests", dependencies: [
-            "FeatureServer", "FeatureRegistry", "OfflineStore", "Migrator", "Postgres", "Redis", "DevServices", "TestSupport",
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LocalServices", "Settings", "TestSupport"]),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServices", "Settings", "TestSupport"]),
+        .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "LocalServices", "DemoData", "TestSupport"]),
+        .testTarget(name: "OnlineFeaturesTests", dependencies: ["OnlineFeatures", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: [
+            "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),
         ]),
-        .testTarget(name: "DevServicesTests", dependencies: ["DevServices", "Settings", "Postgres", "TestSupport"]),
+        .testTarget(name: "LocalServicesTests", dependencies: ["LocalServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]

@@ -1,7 +1,7 @@
 import DemoData
 import FeatureRegistry
 import Foundation
-import Migrator
+import SchemaMigrations
 import OfflineStore
 import Postgres
 

@@ -1,7 +1,7 @@
 import FeatureRegistry
-import Migrator
+import SchemaMigrations
 import Foundation
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import Redis
 

@@ -2,7 +2,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Redis
 
 /// The ceiling for 1-entity lookups on this machine, measured beside Pantry in the same run: a

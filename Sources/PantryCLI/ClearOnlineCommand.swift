@@ -1,5 +1,5 @@
 import ArgumentParser
-import OnlineStore
+import OnlineFeatures
 
 /// `pantry clear-online [--views a,b]`: removes views from the online store and resets their
 /// incremental watermarks, so the next `materialize-incremental` copies them afresh.

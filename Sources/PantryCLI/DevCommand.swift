@@ -1,5 +1,5 @@
 import ArgumentParser
-import DevServices
+import LocalServices
 
 /// `pantry dev up|down|status`: throwaway local PostgreSQL and Redis on 127.0.0.1.
 struct DevCommand: AsyncParsableCommand {

@@ -1,5 +1,5 @@
 import ArgumentParser
-import Migrator
+import SchemaMigrations
 import Postgres
 
 /// `pantry migrate [--status]`: applies Pantry's schema migrations.

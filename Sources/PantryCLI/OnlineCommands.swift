@@ -2,7 +2,7 @@ import ArgumentParser
 import FeatureRegistry
 import Foundation
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import Redis
 

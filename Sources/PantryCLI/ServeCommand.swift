@@ -1,5 +1,5 @@
 import ArgumentParser
-import FeatureServer
+import Serving
 import Logging
 import Metrics
 import Postgres

@@ -1,4 +1,4 @@
-import ConnectionPool
+import ConnectionPooling
 import Foundation
 import Logging
 

@@ -1,5 +1,5 @@
 import CHiredis
-import ConnectionPool
+import ConnectionPooling
 import Foundation
 
 /// One hiredis connection, used synchronously (see `RedisPool` for async use).

@@ -1,4 +1,4 @@
-import ConnectionPool
+import ConnectionPooling
 
 /// A pool of Redis connections for async code (see `ConnectionPool`): hiredis calls run on each
 /// connection's own queue, never on an event loop.

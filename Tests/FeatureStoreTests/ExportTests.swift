@@ -1,4 +1,4 @@
-import DevServices
+import LocalServices
 import FeatureRegistry
 import Foundation
 import OfflineStore

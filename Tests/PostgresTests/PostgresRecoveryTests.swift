@@ -1,4 +1,4 @@
-import DevServices
+import LocalServices
 import Foundation
 import Postgres
 import Settings

@@ -2,7 +2,7 @@ import FeatureRegistry
 import Foundation
 import Hummingbird
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import Redis
 

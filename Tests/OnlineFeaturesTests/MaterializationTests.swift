@@ -1,8 +1,8 @@
-import DevServices
+import LocalServices
 import FeatureRegistry
 import Foundation
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import Redis
 import Testing

@@ -6,7 +6,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import Prometheus
 import Redis

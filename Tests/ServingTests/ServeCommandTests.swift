@@ -3,7 +3,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
-import Migrator
+import SchemaMigrations
 import OfflineStore
 import Postgres
 import Testing

@@ -1,4 +1,4 @@
-import FeatureServer
+import Serving
 import Foundation
 import Testing
 import TestSupport

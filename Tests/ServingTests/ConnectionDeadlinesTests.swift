@@ -1,4 +1,4 @@
-@testable import FeatureServer
+@testable import Serving
 import NIOCore
 import Testing
 

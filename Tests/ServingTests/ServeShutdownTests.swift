@@ -1,6 +1,6 @@
 import FeatureRegistry
 import Foundation
-import Migrator
+import SchemaMigrations
 import OfflineStore
 import Postgres
 import Testing

@@ -1,7 +1,7 @@
 import FeatureRegistry
 import Foundation
 @testable import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Testing
 
 /// The online store (`FeatureValue(json:type:)`) and the offline store (`Ingestor.text`) accept

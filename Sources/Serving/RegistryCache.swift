@@ -1,7 +1,7 @@
 import FeatureRegistry
 import Foundation
 import Logging
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import ServiceLifecycle
 import Synchronization

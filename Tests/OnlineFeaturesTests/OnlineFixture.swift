@@ -1,8 +1,8 @@
 import FeatureRegistry
 import Foundation
-import Migrator
+import SchemaMigrations
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Postgres
 import Redis
 import TestSupport

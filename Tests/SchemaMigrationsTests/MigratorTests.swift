@@ -1,5 +1,5 @@
 import Foundation
-import Migrator
+import SchemaMigrations
 import Postgres
 import Testing
 import TestSupport

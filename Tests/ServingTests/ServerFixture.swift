@@ -1,12 +1,12 @@
 import FeatureRegistry
-import FeatureServer
+import Serving
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
 import Hummingbird
 import Metrics
-import Migrator
+import SchemaMigrations
 import OfflineStore
 import Postgres
 import Prometheus

@@ -1,7 +1,7 @@
 import FeatureRegistry
 import Foundation
 import OfflineStore
-import OnlineStore
+import OnlineFeatures
 import Redis
 import Testing
 import TestSupport
