@@ -44,3 +44,12 @@ public enum OnlineKey {
             || byte == UInt8(ascii: "{") || byte == UInt8(ascii: "}")
     }
 }
+
+extension OnlineKey {
+    /// Where incremental materialization keeps its generation for a view (see
+    /// `Materializer+Incremental.swift`). Outside the entity-hash namespace `pantry:{...}`, so
+    /// scans of a project's entities never meet it.
+    public static func generationKey(project: String, view: String) -> String {
+        "pantry-meta:{\(project)}:materialized:\(view)"
+    }
+}

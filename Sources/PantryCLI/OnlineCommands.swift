@@ -39,6 +39,7 @@ extension StoreContext {
             let bar = ProgressBar("materializing \(view.name)")
             let summary = try body(Materializer(repository: repository, store: store), view, redis) { bar.update($0, of: $0) }
             bar.finish()
+            if let reason = summary.fullReason { print("\(summary.view): \(reason)") }
             print("\(summary.view): \(summary.rowsRead) latest rows read, \(summary.written.current) current, \(summary.written.history) history, \(summary.written.dropped) too old, \(String(format: "%.2f", summary.seconds)) s")
         }
     }

@@ -110,7 +110,7 @@ public final class RedisConnection: PooledConnection, @unchecked Sendable {
     private func pipeline(encoded wire: [UInt8], count: Int, name: String,
                           handle: (UnsafeMutablePointer<redisReply>) throws(RedisError) -> Void) throws(RedisError) {
         guard count > 0 else { return }
-        if context == nil { try connect() }
+        try ensureConnected()
         guard let context else { throw RedisError(.connection, "not connected") }
         let appended = wire.withUnsafeBufferPointer { buffer in
             buffer.withMemoryRebound(to: CChar.self) { redisAppendFormattedCommand(context, $0.baseAddress, $0.count) }
@@ -123,7 +123,14 @@ public final class RedisConnection: PooledConnection, @unchecked Sendable {
             }
             let reply = raw.assumingMemoryBound(to: redisReply.self)
             defer { freeReplyObject(raw) }
-            try handle(reply)
+            do {
+                try handle(reply)
+            } catch {
+                // The replies not read yet would be read by the next command as its own:
+                // drop the connection (the next use reconnects) rather than drain it.
+                close()
+                throw error
+            }
         }
     }
 
