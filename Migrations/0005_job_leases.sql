@@ -28,3 +28,13 @@ CREATE TABLE pantry.scratch_tables (
   backend_start timestamptz NOT NULL,
   created_at    timestamptz NOT NULL DEFAULT now()
 );
+
+-- Times as exports write them: RFC 3339 in UTC, with six fraction digits when there is a
+-- fraction (2025-02-14T01:14:12.169000Z), as the HTTP API writes them; not PostgreSQL's text
+-- (2025-02-14 01:14:12.169+00).
+CREATE FUNCTION pantry.rfc3339(t timestamptz) RETURNS text
+LANGUAGE sql STABLE AS $$
+  SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+      || CASE WHEN date_part('microseconds', t)::bigint % 1000000 = 0 THEN '' ELSE to_char(t AT TIME ZONE 'UTC', '.US') END
+      || 'Z'
+$$;

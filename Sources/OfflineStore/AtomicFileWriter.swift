@@ -13,7 +13,8 @@ final class AtomicFileWriter {
         self.destination = destination
         let url = URL(fileURLWithPath: destination)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        Self.removeAbandoned(destination: destination)
+        temporary = Self.temporaryPrefix(url) + String(getpid())
         if gzip {
             var fds: [Int32] = [0, 0]
             guard pipe(&fds) == 0 else { throw IngestError(source: destination, message: "cannot create a pipe for gzip") }
@@ -35,6 +36,23 @@ final class AtomicFileWriter {
         }
         guard file != nil else {
             throw IngestError(source: destination, message: "cannot create \(temporary): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// `.<name>.partial-` in the destination's folder; the writer's pid follows.
+    static func temporaryPrefix(_ destination: URL) -> String {
+        destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).partial-").path
+    }
+
+    /// Removes partial files of this destination left by writers that were killed (their
+    /// process no longer exists); those of a live writer are left alone.
+    static func removeAbandoned(destination: String) {
+        let url = URL(fileURLWithPath: destination)
+        let prefix = ".\(url.lastPathComponent).partial-"
+        let folder = url.deletingLastPathComponent()
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where name.hasPrefix(prefix) {
+            guard let pid = pid_t(name.dropFirst(prefix.count)), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH { unlink(folder.appendingPathComponent(name).path) }
         }
     }
 

@@ -31,7 +31,7 @@ struct ExportCommand: AsyncParsableCommand {
         case (nil, let query?): entitySet = .query(query)
         default: throw ValidationError("give exactly one of --entities FILE or --entities-query SQL")
         }
-        let request = TrainingSetExporter.Request(
+        let request = try TrainingSetExporter.Request(
             references: references, entities: entitySet, output: context.path(out),
             format: try format.map { guard let f = TrainingSetExporter.Format(rawValue: $0) else { throw ValidationError("--format must be csv or jsonl") }; return f },
             fullFeatureNames: fullFeatureNames, asOfCreated: asOfCreated, timestampColumn: timestampColumn)

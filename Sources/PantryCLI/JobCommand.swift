@@ -45,11 +45,16 @@ struct JobCommand: AsyncParsableCommand {
                 }
                 return format
             }
-            let request = TrainingSetExporter.Request(
-                references: references, entities: entities,
-                output: context.path(try job.required("output", expected: "the output file").string()),
-                format: format, fullFeatureNames: try flag("full_feature_names"), asOfCreated: try flag("as_of_created"),
-                timestampColumn: try job["timestamp_column"]?.string() ?? EntitySet.defaultTimestampColumn)
+            let outputNode = try job.required("output", expected: "the output file")
+            let request: TrainingSetExporter.Request
+            do {
+                request = try TrainingSetExporter.Request(
+                    references: references, entities: entities, output: context.path(try outputNode.string()),
+                    format: format, fullFeatureNames: try flag("full_feature_names"), asOfCreated: try flag("as_of_created"),
+                    timestampColumn: try job["timestamp_column"]?.string() ?? EntitySet.defaultTimestampColumn)
+            } catch let error as ExportError {
+                throw outputNode.error(found: "\"\(try outputNode.string())\"", expected: "a supported output file (\(error))")
+            }
             try ExportCommand.run(request, repository: repository, context: context)
         }
     }

@@ -118,8 +118,9 @@ struct PointInTimeJoinPropertyTests {
         }
     }
 
-    static func postgresTime(_ seconds: Int) -> String {
-        PostgresTimestamp.format(Date(timeIntervalSince1970: Double(seconds)))
+    /// How exports write times: RFC 3339, UTC.
+    static func exportedTime(_ seconds: Int) -> String {
+        PostgresTimestamp.format(micros: Int64(seconds) * 1_000_000, iso: true)
     }
 
     static func csvField(_ value: String?) -> String {
@@ -159,7 +160,7 @@ struct PointInTimeJoinPropertyTests {
                     let b: String? = random.chance(5) ? nil : random.pick(Self.bKeys + ["zz"])
                     let time = Self.base + (random.below(38) - 2) * 60
                     entityRows.append((a, b, time, "L\(index)"))
-                    entityCSV += "\(a.map(String.init) ?? ""),\(Self.csvField(b)),\(Self.postgresTime(time)),L\(index)\n"
+                    entityCSV += "\(a.map(String.init) ?? ""),\(Self.csvField(b)),\(Self.exportedTime(time)),L\(index)\n"
                 }
                 let entities = try StoreFixture.temporaryFile("entities.csv", contents: entityCSV)
                 let output = try StoreFixture.temporaryFile("train.csv")
@@ -179,7 +180,7 @@ struct PointInTimeJoinPropertyTests {
                     let single = Self.latest(histories["single"]!, view: "single", a: entity.a, b: entity.b, time: entity.time, ttl: ttls[0], asOfCreated: asOfCreated)
                     let pair = Self.latest(histories["pair"]!, view: "pair", a: entity.a, b: entity.b, time: entity.time, ttl: ttls[1], asOfCreated: asOfCreated)
                     let global = Self.latest(histories["global"]!, view: "global", a: nil, b: nil, time: entity.time, ttl: ttls[2], asOfCreated: asOfCreated)
-                    let expected: [String?] = [entity.a.map(String.init), entity.b, Self.postgresTime(entity.time), entity.label,
+                    let expected: [String?] = [entity.a.map(String.init), entity.b, Self.exportedTime(entity.time), entity.label,
                                                Self.text(single?.values["x"]), Self.text(single?.values["y"]), Self.text(single?.values["emb"]),
                                                Self.text(pair?.values["z"]), Self.text(global?.values["g"])]
                     if rows[index + 1] != expected {
