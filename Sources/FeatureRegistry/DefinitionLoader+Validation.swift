@@ -16,11 +16,17 @@ extension DefinitionLoader {
 
     static func validate(_ repository: FeatureRepository, nodes: [String: YAMLNode]) throws {
         let reserved: Set<String> = ["event_ts", "created_ts", "ingest_seq"]
+        if let problem = StorageNames.problem(ofProjectOrView: repository.project) {
+            let node = nodes["project"]
+            throw DefinitionError(file: node?.file ?? "", line: node?.line, path: "project", found: "\"\(repository.project)\"",
+                                  expected: "a project name: \(problem)")
+        }
         for view in repository.views {
             let node = nodes["view:\(view.name)"]
             func fail(_ path: String, found: String, expected: String) -> DefinitionError {
                 DefinitionError(file: node?.file ?? "", line: node?.line, path: (node?.path ?? "") + path, found: found, expected: expected)
             }
+            try checkStorageLimits(view, in: repository, fail: fail)
             var columns = Set<String>()
             for (index, entity) in view.entities.enumerated() {
                 guard let resolved = repository.entity(named: entity) else {
@@ -59,6 +65,32 @@ extension DefinitionLoader {
                                           expected: "one of \(view.features.map(\.name).joined(separator: ", "))")
                 }
             }
+        }
+    }
+
+    /// PostgreSQL's limits on what the view's offline table and exports derive from its names.
+    static func checkStorageLimits(_ view: FeatureView, in repository: FeatureRepository,
+                                   fail: (String, String, String) -> DefinitionError) throws {
+        if let problem = StorageNames.problem(ofProjectOrView: view.name) {
+            throw fail(".name", "\"\(view.name)\"", "a view name: \(problem)")
+        }
+        let partition = StorageNames.offlinePartition(table: StorageNames.offlineTable(project: repository.project, view: view.name),
+                                                      suffix: "default")
+        if partition.utf8.count > StorageNames.maxIdentifierBytes {
+            throw fail(".name", "\"\(view.name)\" in project \"\(repository.project)\", whose offline partitions would be named like \(partition) (\(partition.utf8.count) bytes)",
+                       "project and view names together at most \(StorageNames.maxIdentifierBytes - StorageNames.longestPartitionSuffix.utf8.count - StorageNames.separator.utf8.count) bytes (PostgreSQL names stop at \(StorageNames.maxIdentifierBytes))")
+        }
+        for (index, feature) in view.features.enumerated() {
+            let column = StorageNames.fullFeatureName(view: view.name, feature: feature.name)
+            if column.utf8.count > StorageNames.maxIdentifierBytes {
+                throw fail(".features[\(index)].name", "\"\(feature.name)\", whose full name \(column) has \(column.utf8.count) bytes",
+                           "view and feature names together at most \(StorageNames.maxIdentifierBytes - StorageNames.separator.utf8.count) bytes (PostgreSQL names stop at \(StorageNames.maxIdentifierBytes))")
+            }
+        }
+        let columns = view.entities.count + StorageNames.bookkeepingColumns + view.features.count
+        if columns > StorageNames.maxColumns {
+            throw fail(".features", "\(view.features.count) features (\(columns) columns with keys and times)",
+                       "at most \(StorageNames.maxColumns - StorageNames.bookkeepingColumns - view.entities.count) features (PostgreSQL allows \(StorageNames.maxColumns) columns per table)")
         }
     }
 }

@@ -101,7 +101,9 @@ public enum DefinitionLoader {
             repository.services.append(service)
             nodes["service:\(service.name)"] = item
         }
-        try checkIdentifier(project, node: try document.required("project", expected: "a project name"))
+        let projectNode = try document.required("project", expected: "a project name")
+        try checkIdentifier(project, node: projectNode)
+        nodes["project"] = projectNode
         return (repository, nodes)
     }
 

@@ -6,16 +6,22 @@ import Postgres
 ///
 /// Rows first go through `COPY` into a typed staging table, so PostgreSQL itself checks every
 /// value (and names the line and column of the first bad one); then, in the same transaction,
-/// the yearly partitions they need are created and the rows are moved into the view's table
-/// in input order (later rows win ties on event and created time).
+/// the yearly partitions they need are created (unless `createsPartitions` is false) and the
+/// rows are moved into the view's table in input order (later rows win ties on event and
+/// created time).
 public struct Ingestor: Sendable {
     public let table: OfflineTable
     /// Replace the view's whole history with the input (a backfill), in the same transaction.
     public let replace: Bool
+    /// Create the yearly partitions the rows need (bulk ingests). Pushes from `pantry serve`
+    /// pass false: a request never runs DDL, which would lock the view's table exclusively;
+    /// rows of a year without a partition go to the default partition.
+    public let createsPartitions: Bool
 
-    public init(table: OfflineTable, replace: Bool = false) {
+    public init(table: OfflineTable, replace: Bool = false, createsPartitions: Bool = true) {
         self.table = table
         self.replace = replace
+        self.createsPartitions = createsPartitions
     }
 
     /// The input columns a view accepts: join keys, event time, created time, features.
@@ -88,11 +94,12 @@ public struct Ingestor: Sendable {
                 }
             }
             try Self.rejectOutOfRange(columns: columns, staging: staging, source: source, firstLine: firstLine, on: tx)
-            let eventColumn = try SQLIdentifier(table.view.eventTimestampColumn).quoted
-            let years = try tx.query("""
-                SELECT DISTINCT to_char(date_trunc('year', \(eventColumn)), 'YYYY-MM-DD') FROM \(staging)
-                """, name: "ingest: years").rows.map { try $0.decode(String.self, at: 0) }
-            try table.ensurePartitions(years: years, on: tx)
+            if createsPartitions {
+                let eventColumn = try SQLIdentifier(table.view.eventTimestampColumn).quoted
+                let years = try tx.query("SELECT DISTINCT extract(year FROM \(eventColumn))::int FROM \(staging)",
+                                         name: "ingest: years").rows.map { try $0.decode(Int.self, at: 0) }
+                try table.ensurePartitions(years: years, on: tx)
+            }
 
             var targets: [String] = [], values: [String] = []
             for column in columns {

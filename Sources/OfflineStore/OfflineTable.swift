@@ -1,4 +1,5 @@
 import FeatureRegistry
+import Foundation
 import Postgres
 
 /// The offline history of one feature view: a PostgreSQL table in schema `pantry_offline`,
@@ -9,7 +10,8 @@ import Postgres
 /// point-in-time question "latest row of this entity at or before t" with one index probe per
 /// partition the TTL window touches (partitions outside it are pruned at run time).
 /// Partitions are yearly because every probe pays for each partition it touches: monthly
-/// partitions made a 90-day-TTL join three times slower than an unpartitioned table.
+/// partitions made a 90-day-TTL join three times slower than an unpartitioned table. Rows of a
+/// year without a partition go to the default partition (see `ensurePartitions`).
 public struct OfflineTable: Sendable {
     public let project: String
     public let view: FeatureView
@@ -30,9 +32,14 @@ public struct OfflineTable: Sendable {
         self.pgvector = pgvector
     }
 
-    /// `<project>__<view>`, validated as an SQL identifier.
+    /// `<project>__<view>` (see `StorageNames`), validated as an SQL identifier.
     public var tableName: SQLIdentifier {
-        get throws { try SQLIdentifier("\(project)__\(view.name)") }
+        get throws { try SQLIdentifier(StorageNames.offlineTable(project: project, view: view.name)) }
+    }
+
+    /// A partition's name: `suffix` is a year or `default`.
+    func partitionName(_ suffix: String) throws -> SQLIdentifier {
+        try SQLIdentifier(StorageNames.offlinePartition(table: try tableName.name, suffix: suffix))
     }
 
     /// `pantry_offline."<project>__<view>"`.
@@ -54,33 +61,65 @@ public struct OfflineTable: Sendable {
         let table = try qualifiedName
         try connection.query("CREATE TABLE \(table) (\(columns.joined(separator: ", "))) PARTITION BY RANGE (event_ts)",
                              name: "offline: create \(view.name)")
-        try connection.query("CREATE TABLE pantry_offline.\(try SQLIdentifier("\(try tableName.name)__default").quoted) PARTITION OF \(table) DEFAULT",
+        try connection.query("CREATE TABLE pantry_offline.\(try partitionName("default").quoted) PARTITION OF \(table) DEFAULT",
                              name: "offline: default partition")
         let keys = try joinKeys.map { try SQLIdentifier($0.name).quoted }
         try connection.query("CREATE INDEX ON \(table) (\((keys + [Self.newestFirst()]).joined(separator: ", ")))",
                              name: "offline: index")
+        try ensureUpcomingPartitions(on: connection)
     }
 
     func drop(on connection: PostgresConnection) throws {
         try connection.query("DROP TABLE IF EXISTS \(try qualifiedName)", name: "offline: drop \(view.name)")
     }
 
-    /// Creates the yearly partitions covering `years` (first day of each year, UTC).
-    func ensurePartitions(years: [String], on connection: PostgresConnection) throws {
+    /// Creates the partitions of the current and the next year (UTC), so writes around New Year
+    /// never need DDL: run at `apply` and by `pantry serve` (at start and daily).
+    public func ensureUpcomingPartitions(now: Date = Date(), on connection: PostgresConnection) throws {
+        let year = Calendar.utc.component(.year, from: now)
+        try ensurePartitions(years: [year, year + 1], on: connection)
+    }
+
+    /// Creates the yearly partitions of `years` that do not exist yet.
+    ///
+    /// Idempotent and safe to run concurrently: creators of one table serialise on an advisory
+    /// lock (held to the end of the caller's transaction) and re-check under it; when the
+    /// partition exists, no lock is taken, so concurrent ingests do not serialise. Rows of a year
+    /// that landed in the default partition meanwhile (pushes never create partitions) are
+    /// moved into the new partition in the same transaction.
+    func ensurePartitions(years: [Int], on connection: PostgresConnection) throws {
         let table = try qualifiedName
+        let defaultPartition = "pantry_offline.\(try partitionName("default").quoted)"
         for year in years {
-            let suffix = year.prefix(4)
-            let partition = try SQLIdentifier("\(try tableName.name)__\(suffix)")
+            guard (1...9_998).contains(year) else { continue }  // the accepted time range's years (the next one must exist too)
+            let partition = "pantry_offline.\(try partitionName(String(year)).quoted)"
+            let from = String(format: "%04d-01-01", year), to = String(format: "%04d-01-01", year + 1)
+            let range = "event_ts >= '\(from)'::timestamptz AND event_ts < '\(to)'::timestamptz"
             try connection.query("""
                 DO $$ BEGIN
-                  IF to_regclass('pantry_offline.\(partition.quoted)') IS NULL THEN
-                    CREATE TABLE pantry_offline.\(partition.quoted) PARTITION OF \(table)
-                      FOR VALUES FROM ('\(year)') TO (('\(year)'::timestamptz + interval '1 year'));
+                  IF to_regclass('\(partition)') IS NOT NULL THEN RETURN; END IF;
+                  PERFORM pg_advisory_xact_lock(hashtextextended('pantry partitions \(table)', 0));
+                  IF to_regclass('\(partition)') IS NULL THEN
+                    IF EXISTS (SELECT 1 FROM \(defaultPartition) WHERE \(range)) THEN
+                      CREATE TABLE \(partition) (LIKE \(table) INCLUDING DEFAULTS);
+                      WITH moved AS (DELETE FROM \(defaultPartition) WHERE \(range) RETURNING *) INSERT INTO \(partition) SELECT * FROM moved;
+                      ALTER TABLE \(table) ATTACH PARTITION \(partition) FOR VALUES FROM ('\(from)') TO ('\(to)');
+                    ELSE
+                      CREATE TABLE \(partition) PARTITION OF \(table) FOR VALUES FROM ('\(from)') TO ('\(to)');
+                    END IF;
                   END IF;
                 END $$
-                """, name: "offline: partition \(suffix)")
+                """, name: "offline: partition \(year)")
         }
     }
+}
+
+extension Calendar {
+    static let utc: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        return calendar
+    }()
 }
 
 /// Creates, alters and drops offline tables inside the registry's apply transaction.

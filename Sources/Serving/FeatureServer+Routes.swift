@@ -178,7 +178,7 @@ extension FeatureServer {
             let table = try await postgres.withConnection { connection in
                 OfflineTable(project: repository.project, view: view, repository: repository, pgvector: try OfflineTable.hasPgvector(connection))
             }
-            offlineRows = try await postgres.withConnection { try Ingestor(table: table).push(records, source: "push", on: $0) }
+            offlineRows = try await postgres.withConnection { try Ingestor(table: table, createsPartitions: false).push(records, source: "push", on: $0) }
         }
         var online: PushResult.OnlineCounts?
         if destination != "offline" {

@@ -68,7 +68,7 @@ public struct FeatureServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pantry",
                                  availableConnectionsDelegate: MaximumAvailableConnections(max(1, connectionLimit ?? configuration.maxConnections),
                                                                                            logger: logger)),
-            services: [registry],
+            services: [registry, PartitionKeeper(registry: registry, pool: postgres, logger: logger)],
             logger: logger)
     }
 
