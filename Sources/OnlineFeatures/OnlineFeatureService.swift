@@ -100,8 +100,12 @@ public struct OnlineFeatureService: Sendable {
                 let picked: OnlineVersions.Version?
                 var status: FeatureStatus = .notFound
                 if let versions {
-                    picked = asOf == nil ? versions.versions.first : versions.versions.first { $0.eventMicros <= referenceMicros }
-                    if picked == nil, versions.truncated, asOf != nil { status = .outsideHistory }
+                    // The offline rule, with or without as_of: the latest version whose event
+                    // time is at or before the reference time (a future event is not served).
+                    // When every kept version is later, an older one may exist offline (a
+                    // materialization keeps only the latest row per key): OUTSIDE_HISTORY.
+                    picked = versions.versions.first { $0.eventMicros <= referenceMicros }
+                    if picked == nil { status = .outsideHistory }
                 } else {
                     picked = nil
                 }

@@ -53,7 +53,8 @@ public enum FeatureStatus: String, Sendable, Codable {
     case notFound = "NOT_FOUND"
     /// The latest row is older than the view's TTL at the reference time; no value is served.
     case outsideMaxAge = "OUTSIDE_MAX_AGE"
-    /// As-of read older than the kept history: an older version may have existed (Pantry only;
-    /// Feast-shaped responses report it as NOT_FOUND).
+    /// Every version the online store keeps for the entity is later than the reference time
+    /// (as_of, or now): an older version may exist offline, but is not kept online (Pantry
+    /// only; Feast-shaped responses report it as NOT_FOUND).
     case outsideHistory = "OUTSIDE_HISTORY"
 }

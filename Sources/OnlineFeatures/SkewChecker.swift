@@ -20,6 +20,9 @@ public struct SkewChecker: Sendable {
         public let entities: Int
         public let features: Int
         public let mismatches: [Mismatch]
+        /// Values the online store cannot answer for at the checked time because it only keeps
+        /// later versions (OUTSIDE_HISTORY): neither agreement nor skew.
+        public let uncomparable: Int
     }
 
     public let repository: FeatureRepository
@@ -53,9 +56,14 @@ public struct SkewChecker: Sendable {
         let response = try await OnlineFeatureService(store: store, repository: repository)
             .read(.init(entities: entities, references: [FeatureReference(view: view.name, feature: nil)], fullFeatureNames: true, asOf: time), now: time)
         var mismatches: [Mismatch] = []
+        var uncomparable = 0
         let count = keys.isEmpty ? 1 : rows.count
         for column in response.columns where column.name.hasPrefix("\(view.name)__") {
             for row in 0..<min(count, rows.count) {
+                if column.statuses[row] == .outsideHistory {
+                    uncomparable += 1
+                    continue
+                }
                 let online = column.values[row].json
                 let offline = rows[row][column.name] ?? .null
                 if !Self.same(online, offline) {
@@ -64,7 +72,7 @@ public struct SkewChecker: Sendable {
                 }
             }
         }
-        return Report(entities: min(count, rows.count), features: view.features.count, mismatches: mismatches)
+        return Report(entities: min(count, rows.count), features: view.features.count, mismatches: mismatches, uncomparable: uncomparable)
     }
 
     /// Equal up to representation: numbers by value (float32 precision), times by instant.

@@ -150,6 +150,9 @@ struct CheckSkewCommand: AsyncParsableCommand {
         let report = try await SkewChecker(repository: repository, store: store)
             .check(view: featureView, sample: sample, at: try at.map(parseTime) ?? Date(), on: context.connection)
         print("checked \(report.entities) entities x \(report.features) features of \(view): \(report.mismatches.count) mismatches")
+        if report.uncomparable > 0 {
+            print("  \(report.uncomparable) values could not be compared: online keeps only later versions of those entities (OUTSIDE_HISTORY)")
+        }
         for mismatch in report.mismatches.prefix(20) { print("  \(mismatch)") }
         if !report.mismatches.isEmpty { throw ExitCode(1) }
     }

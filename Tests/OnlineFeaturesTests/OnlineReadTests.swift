@@ -44,6 +44,28 @@ struct OnlineReadTests {
         #expect(tooOld.columns[1].statuses == [.outsideHistory])
     }
 
+    @Test("a lookup without as_of applies the offline rule: a future event is not served; an older kept version is")
+    func futureEvents() async throws {
+        let repository = OnlineFixture.repository(project: OnlineFixture.project())
+        let store = try OnlineFixture.store(repository)
+        defer { store.pool.close() }
+        let stats = repository.view(named: "stats")!
+        let now = Date()
+        let seconds = Int(now.timeIntervalSince1970)
+        _ = try await store.write([
+            // Only a future version.
+            OnlineRow(view: stats, keys: ["1"], eventMicros: OnlineFixture.micros(seconds + 3_600), createdMicros: nil, values: [.double(1), .null, .null, .null]),
+            // A past version and a future one.
+            OnlineRow(view: stats, keys: ["2"], eventMicros: OnlineFixture.micros(seconds - 60), createdMicros: nil, values: [.double(2), .null, .null, .null]),
+            OnlineRow(view: stats, keys: ["2"], eventMicros: OnlineFixture.micros(seconds + 3_600), createdMicros: nil, values: [.double(20), .null, .null, .null]),
+        ])
+        let response = try await OnlineFeatureService(store: store, repository: repository)
+            .read(.init(entities: ["user_id": [.integer(1), .integer(2)]], references: [FeatureReference(view: "stats", feature: "score")]), now: now)
+        #expect(response.columns[1].values == [.null, .double(2)])
+        #expect(response.columns[1].statuses == [.outsideHistory, .present])
+        #expect(response.columns[1].eventMicros == [nil, OnlineFixture.micros(seconds - 60)])
+    }
+
     @Test("bad requests are explained: unknown feature, missing or mistyped entity column, ragged columns")
     func badRequests() async throws {
         let repository = OnlineFixture.repository(project: OnlineFixture.project())

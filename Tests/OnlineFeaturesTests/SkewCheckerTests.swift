@@ -29,4 +29,24 @@ struct SkewCheckerTests {
             #expect(report.mismatches.contains { $0.keys == ["7"] && $0.feature == "stats__score" && $0.offline == .integer(123) })
         }
     }
+
+    @Test("checking at a time before the only stored version reports those values as uncomparable, not as skew")
+    func beforeHistory() async throws {
+        try await OnlineFixture.withDatabase { connection in
+            let repository = OnlineFixture.repository(project: OnlineFixture.project())
+            try MaterializationTests.seed(repository, users: 30, on: connection)
+            let store = try OnlineFixture.store(repository)
+            defer { store.pool.close() }
+            let redis = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
+            defer { redis.close() }
+            let view = repository.view(named: "stats")!
+            _ = try Materializer(repository: repository, store: store).materializeIncremental(view: view, postgres: connection, redis: redis)
+            // Seeded versions are at +0 h and +1 h; only the +1 h one is online. Half an hour in,
+            // offline has a value (the +0 h row) that online cannot know.
+            let report = try await SkewChecker(repository: repository, store: store)
+                .check(view: view, sample: 30, at: Date(timeIntervalSince1970: 1_735_689_600 + 1_800), on: connection)
+            #expect(report.mismatches.isEmpty, "\(report.mismatches.prefix(3))")
+            #expect(report.uncomparable == 30 * view.features.count)
+        }
+    }
 }
