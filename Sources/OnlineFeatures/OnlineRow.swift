@@ -29,16 +29,24 @@ public struct OnlineWriteSummary: Sendable, Equatable {
     public var history = 0
     /// Rows older than every kept version, dropped.
     public var dropped = 0
+    /// Rows not written because their entity's stored field is not a version list (corrupt);
+    /// the other rows were written. `pantry clear-online` for the view repairs them.
+    public var corrupt = 0
+    /// The first `keptCorruptKeys` of those, as `<redis key> <view>`.
+    public var corruptKeys: [String] = []
+    static let keptCorruptKeys = 10
 
     public init() {}
 
-    public var total: Int { current + history + dropped }
+    public var total: Int { current + history + dropped + corrupt }
 
     public static func + (a: Self, b: Self) -> Self {
         var sum = a
         sum.current += b.current
         sum.history += b.history
         sum.dropped += b.dropped
+        sum.corrupt += b.corrupt
+        sum.corruptKeys = Array((a.corruptKeys + b.corruptKeys).prefix(keptCorruptKeys))
         return sum
     }
 }

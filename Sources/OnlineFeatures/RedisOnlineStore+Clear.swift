@@ -5,8 +5,8 @@ import Redis
 /// history: the write rule keeps newer events, so values from the replaced history would
 /// otherwise survive a new materialization.
 extension RedisOnlineStore {
-    /// Removes the views' fields from every entity hash of the project; a hash left with
-    /// nothing but its persistence marker is deleted. Walks the keyspace with `SCAN` (the server
+    /// Removes the views' fields from every entity hash of the project; a hash left without
+    /// any view is deleted. Walks the keyspace with `SCAN` (the server
     /// stays responsive) and returns how many hashes lost a field.
     public func clear(views: [FeatureView], on connection: RedisConnection, progress: (Int) -> Void = { _ in }) throws -> Int {
         guard !views.isEmpty else { return 0 }
@@ -35,15 +35,20 @@ extension RedisOnlineStore {
         return touched
     }
 
-    /// `KEYS` are entity hashes, `ARGV` the view fields to remove.
-    static let clearScript = RedisScript("""
+    /// `KEYS` are entity hashes, `ARGV` the view fields to remove; their expiry markers go too,
+    /// and each touched hash's expiry is recomputed from the views left (deleted when none is).
+    static let clearScript = RedisScript(OnlineWriteScript.recomputeExpiry + """
+
         local touched = 0
+        local fields = {}
+        for _, view in ipairs(ARGV) do
+          fields[#fields + 1] = view
+          fields[#fields + 1] = '_ttl:' .. view
+        end
         for k = 1, #KEYS do
-          if redis.call('HDEL', KEYS[k], unpack(ARGV)) > 0 then
+          if redis.call('HDEL', KEYS[k], unpack(fields)) > 0 then
             touched = touched + 1
-            if redis.call('HLEN', KEYS[k]) == 1 and redis.call('HEXISTS', KEYS[k], '_persist') == 1 then
-              redis.call('UNLINK', KEYS[k])
-            end
+            recompute_expiry(KEYS[k])
           end
         end
         return touched

@@ -59,6 +59,7 @@ public struct RedisOnlineStore: OnlineStore {
         }
         var summary = OnlineWriteSummary()
         start = 0
+        var row = 0
         while start < calls.count {
             let replies = try connection.evalsha(OnlineWriteScript.script, calls: Array(calls[start..<min(start + callsPerPipeline, calls.count)]))
             for reply in replies {
@@ -66,8 +67,16 @@ public struct RedisOnlineStore: OnlineStore {
                     switch outcome {
                     case .integer(1): summary.current += 1
                     case .integer(0): summary.history += 1
-                    default: summary.dropped += 1
+                    case .integer(-1): summary.dropped += 1
+                    default:
+                        summary.corrupt += 1
+                        if summary.corruptKeys.count < OnlineWriteSummary.keptCorruptKeys {
+                            summary.corruptKeys.append(OnlineKey.redisKey(
+                                project: repository.project,
+                                keys: Array(zip(repository.joinKeys(of: rows[row].view).map(\.name), rows[row].keys))) + " " + rows[row].view.name)
+                        }
                     }
+                    row += 1
                 }
             }
             start += callsPerPipeline

@@ -35,12 +35,21 @@ extension StoreContext {
                      _ body: (Materializer, FeatureView, RedisConnection, @escaping (Int) -> Void) throws -> Materializer.Summary) throws {
         let (repository, store, redis) = try online(project: project)
         defer { redis.close() }
+        var corrupt: [String] = []
         for view in try views(list, in: repository) {
             let bar = ProgressBar("materializing \(view.name)")
             let summary = try body(Materializer(repository: repository, store: store), view, redis) { bar.update($0, of: $0) }
             bar.finish()
             if let reason = summary.fullReason { print("\(summary.view): \(reason)") }
             print("\(summary.view): \(summary.rowsRead) latest rows read, \(summary.written.current) current, \(summary.written.history) history, \(summary.written.dropped) too old, \(String(format: "%.2f", summary.seconds)) s")
+            if summary.written.corrupt > 0 {
+                print("\(summary.view): \(summary.written.corrupt) entities not updated: their stored online value is corrupt, e.g. \(summary.written.corruptKeys.joined(separator: ", "))")
+                corrupt.append(view.name)
+            }
+        }
+        if !corrupt.isEmpty {
+            printError("repair with `pantry clear-online --views \(corrupt.joined(separator: ","))` (then materialize again)")
+            throw ExitCode(1)
         }
     }
 }

@@ -183,6 +183,13 @@ extension FeatureServer {
         var online: PushResult.OnlineCounts?
         if destination != "offline" {
             let summary = try await store.write(rows)
+            if summary.corrupt > 0 {
+                throw HTTPError(.internalServerError, message: """
+                    \(summary.corrupt) of \(rows.count) rows were not written online: the stored value of their entity is corrupt \
+                    (\(summary.corruptKeys.joined(separator: ", "))); the other rows were written\(destination == "online" ? "" : ", and all rows offline"). \
+                    Repair with `pantry clear-online --views \(view.name)` and a materialization
+                    """)
+            }
             online = .init(current: summary.current, history: summary.history, dropped: summary.dropped)
         }
         ServerMetrics.pushedRows.increment(by: records.count)

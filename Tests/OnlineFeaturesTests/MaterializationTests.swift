@@ -140,7 +140,7 @@ struct MaterializationTests {
             #expect(try await otherStore.read([OnlineCell(view: "stats", keys: ["1"])])[0] != nil)
             #expect(try Self.snapshot(redis, project: repository.project).count == 2)  // pair's hash and the global one
 
-            // The global view has no TTL (its hash carries the persistence marker): clearing it deletes the hash.
+            // Clearing the last views of a hash deletes it.
             #expect(try store.clear(views: [global, pair], on: redis) == 2)
             #expect(try Self.snapshot(redis, project: repository.project).isEmpty)
             #expect(try Self.snapshot(redis, project: other.project).count == 1)
