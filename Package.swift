@@ -130,7 +130,8 @@ let package = Package(
         ], path: "Benchmarks/StoreBenchmarks"),
 
         // Tests: real servers started by scripts/test.sh, never mocks.
-        .target(name: "TestSupport", dependencies: ["Postgres", "Redis"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Postgres", "Redis", "DemoData"], path: "Tests/TestSupport"),
+        .testTarget(name: "ConnectionPoolingTests", dependencies: ["ConnectionPooling", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LocalServices", "Settings", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServices", "Settings", "TestSupport"]),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),

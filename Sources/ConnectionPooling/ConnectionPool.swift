@@ -1,4 +1,3 @@
-import DequeModule
 import Foundation
 import Synchronization
 
@@ -11,6 +10,10 @@ public protocol PooledConnection: AnyObject, Sendable {
     var queue: DispatchQueue { get }
     /// Connects, or reconnects when the server went away since the last use. Runs on `queue`.
     func prepareForUse() throws
+    /// False when the last borrower left the connection in a state the next one must not
+    /// inherit (inside a transaction, in pipeline or COPY mode, unread replies, broken).
+    /// Runs on `queue`, after every borrower.
+    var isReusable: Bool { get }
     /// Closes the connection. Runs on `queue`.
     func close()
 }
@@ -25,118 +28,82 @@ public struct ConnectionPoolError: Error, CustomStringConvertible, Sendable {
 ///
 /// Connections are created lazily up to `maxConnections`; callers beyond that wait in FIFO
 /// order for at most `acquireTimeout` seconds. A connection whose server went away is kept and
-/// reconnects in `prepareForUse`, so the pool recovers from server restarts on its own.
+/// reconnects in `prepareForUse`; one that a borrower left mid-transaction or in a special mode
+/// is closed and replaced, never lent again. The decisions are `ConnectionPoolStateMachine`'s.
 public final class ConnectionPool<Connection: PooledConnection>: Sendable {
+    typealias Waiter = CheckedContinuation<Connection, any Error>
+    typealias Machine = ConnectionPoolStateMachine<Connection, Waiter>
+
     public let maxConnections: Int
     public let acquireTimeout: Double
     private let makeConnection: @Sendable (Int) -> Connection
-
-    private struct Waiter {
-        let id: Int
-        let continuation: CheckedContinuation<Connection, any Error>
-    }
-
-    private struct State {
-        var idle: [Connection] = []
-        var opened = 0
-        var waiters: Deque<Waiter> = []
-        var nextWaiterID = 0
-        var closed = false
-    }
-
-    private let state = Mutex(State())
+    private let machine: Mutex<Machine>
+    private let timeout: Duration
 
     public init(maxConnections: Int, acquireTimeout: Double, makeConnection: @escaping @Sendable (Int) -> Connection) {
         precondition(maxConnections > 0, "a pool needs at least one connection")
         self.maxConnections = maxConnections
         self.acquireTimeout = acquireTimeout
         self.makeConnection = makeConnection
+        // Clamped to [0, 1 day] (NaN counts as a day): a setting never traps.
+        let seconds = acquireTimeout.isNaN ? 86_400 : min(max(acquireTimeout, 0), 86_400)
+        timeout = .milliseconds(Int64(seconds * 1_000))
+        machine = Mutex(Machine(maxConnections: maxConnections, acquireTimeout: timeout))
     }
 
     /// Connections currently created (idle or in use).
-    public var openConnections: Int { state.withLock { $0.opened } }
+    public var openConnections: Int { machine.withLock { $0.opened } }
     /// Connections currently idle in the pool.
-    public var idleConnections: Int { state.withLock { $0.idle.count } }
+    public var idleConnections: Int { machine.withLock { $0.idleCount } }
 
     /// Borrows a connection, runs `body` on its queue after `prepareForUse`, and returns it.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
         let connection = try await acquire()
-        defer { release(connection) }
-        return try await withCheckedThrowingContinuation { continuation in
+        let (result, reusable) = await withCheckedContinuation { continuation in
             connection.queue.async {
-                continuation.resume(with: Result {
+                let result = Result {
                     try connection.prepareForUse()
                     return try body(connection)
-                })
+                }
+                continuation.resume(returning: (result, connection.isReusable))
             }
         }
+        run(machine.withLock { $0.release(connection, reusable: reusable) })
+        return try result.get()
     }
 
     /// Closes idle connections and fails waiting callers; busy connections close when returned.
     public func close() {
-        let (idle, waiters) = state.withLock { state -> ([Connection], Deque<Waiter>) in
-            let taken = (state.idle, state.waiters)
-            state.closed = true
-            state.opened -= state.idle.count
-            state.idle = []
-            state.waiters = []
-            return taken
-        }
-        for connection in idle { connection.queue.async { connection.close() } }
-        for waiter in waiters { waiter.continuation.resume(throwing: ConnectionPoolError(description: "pool closed")) }
+        run(machine.withLock { $0.close() })
     }
 
     private func acquire() async throws -> Connection {
-        let immediate: Connection? = try state.withLock { state in
-            if state.closed { throw ConnectionPoolError(description: "pool closed") }
-            if let connection = state.idle.popLast() { return connection }
-            guard state.opened < maxConnections else { return nil }
-            state.opened += 1
-            return makeConnection(state.opened)
-        }
-        if let immediate { return immediate }
-
-        let id = state.withLock { state -> Int in
-            state.nextWaiterID += 1
-            return state.nextWaiterID
-        }
-        let timeout = acquireTimeout
-        let timer = Task { [weak self] in
-            try await Task.sleep(for: .seconds(timeout))
-            self?.expireWaiter(id)
+        // The timer wakes at exactly the deadline the machine gives this caller.
+        let now = ContinuousClock.now
+        let timer = Task { [weak self, timeout] in
+            try await Task.sleep(until: now + timeout, clock: .continuous)
+            guard let self else { return }
+            run(machine.withLock { $0.expire(now: .now) })
         }
         defer { timer.cancel() }
         return try await withCheckedThrowingContinuation { continuation in
-            let returned: Connection? = state.withLock { state in
-                // A connection may have come back between the first check and now.
-                if let connection = state.idle.popLast() { return connection }
-                state.waiters.append(Waiter(id: id, continuation: continuation))
-                return nil
-            }
-            if let returned { continuation.resume(returning: returned) }
+            run(machine.withLock { $0.acquire(continuation, now: now) })
         }
     }
 
-    private func expireWaiter(_ id: Int) {
-        let waiter: Waiter? = state.withLock { state in
-            guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-            return state.waiters.remove(at: index)
-        }
-        waiter?.continuation.resume(throwing: ConnectionPoolError(description:
-            "no pooled connection became free within \(acquireTimeout)s (all \(maxConnections) busy)"))
-    }
-
-    private func release(_ connection: Connection) {
-        let (waiter, closeIt): (Waiter?, Bool) = state.withLock { state in
-            if state.closed {
-                state.opened -= 1
-                return (nil, true)
+    /// Carries out the machine's decisions, outside its lock.
+    private func run(_ actions: [Machine.Action]) {
+        for action in actions {
+            switch action {
+            case .lend(let connection, let waiter):
+                waiter.resume(returning: connection)
+            case .create(let number, let waiter):
+                waiter.resume(returning: makeConnection(number))
+            case .close(let connection):
+                connection.queue.async { connection.close() }
+            case .fail(let waiters, let error):
+                for waiter in waiters { waiter.resume(throwing: error) }
             }
-            if let waiter = state.waiters.popFirst() { return (waiter, false) }
-            state.idle.append(connection)
-            return (nil, false)
         }
-        if let waiter { waiter.continuation.resume(returning: connection) }
-        if closeIt { connection.queue.async { connection.close() } }
     }
 }

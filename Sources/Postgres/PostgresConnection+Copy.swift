@@ -119,7 +119,10 @@ extension PostgresConnection {
             } else if count == -1 {
                 break
             } else {
-                throw PostgresError(.connection, PostgresError.lastMessage(conn), statement: label)
+                // The session is stuck in COPY state: drop it, the next use reconnects.
+                let error = PostgresError(.connection, PostgresError.lastMessage(conn), statement: label)
+                close()
+                throw error
             }
         }
         var serverError: PostgresError?

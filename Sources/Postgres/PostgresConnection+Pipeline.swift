@@ -28,7 +28,22 @@ extension PostgresConnection {
         guard PQenterPipelineMode(conn) == 1 else {
             throw PostgresError(.connection, "cannot enter pipeline mode: \(PostgresError.lastMessage(conn))")
         }
-        defer { PQexitPipelineMode(conn) }
+        do throws(PostgresError) {
+            let outcomes = try runPipeline(statements, on: conn)
+            guard PQexitPipelineMode(conn) == 1 else {
+                throw PostgresError(.connection, "cannot leave pipeline mode: \(PostgresError.lastMessage(conn))")
+            }
+            return outcomes
+        } catch {
+            // Results may be left unread and the session is still in pipeline mode: drop it
+            // (the next use reconnects) rather than hand the mess to the next statement.
+            close()
+            throw error
+        }
+    }
+
+    private func runPipeline(_ statements: [PostgresStatement], on conn: OpaquePointer) throws(PostgresError)
+        -> [Result<PostgresResult, PostgresError>] {
         var outcomes: [Result<PostgresResult, PostgresError>] = []
         outcomes.reserveCapacity(statements.count)
         var start = 0

@@ -131,7 +131,10 @@ public final class PostgresConnection: @unchecked Sendable {
             try query("COMMIT", name: "COMMIT")
             return value
         } catch {
-            if isConnected { _ = try? query("ROLLBACK", name: "ROLLBACK") }
+            if isConnected {
+                // A session that cannot be rolled back must not run anyone's next statement.
+                do { try query("ROLLBACK", name: "ROLLBACK") } catch { close() }
+            }
             throw error
         }
     }

@@ -1,9 +1,18 @@
+import CLibPQ
 import ConnectionPooling
 import Foundation
 import Logging
 
 extension PostgresConnection: PooledConnection {
     public func prepareForUse() throws { try ensureConnected() }
+
+    /// Only an idle session goes back to the pool: connected, outside any transaction, not in
+    /// pipeline or COPY mode. Anything else is a borrower's unfinished business.
+    public var isReusable: Bool {
+        guard let handle else { return true }  // closed: reconnects on next use
+        return PQstatus(handle) == CONNECTION_OK && PQtransactionStatus(handle) == PQTRANS_IDLE
+            && PQpipelineStatus(handle) == PQ_PIPELINE_OFF
+    }
 }
 
 /// A pool of PostgreSQL connections for async code (see `ConnectionPool`): libpq work runs on

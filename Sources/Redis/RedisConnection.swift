@@ -27,6 +27,13 @@ public final class RedisConnection: PooledConnection, @unchecked Sendable {
 
     public var isConnected: Bool { context.map { $0.pointee.err == 0 } ?? false }
 
+    /// A connection with an error, or with replies read from the socket but not taken by its
+    /// borrower, must not be lent again: the next borrower would read them as its own.
+    public var isReusable: Bool {
+        guard let context else { return true }  // closed: reconnects on next use
+        return context.pointee.err == 0 && !hasBufferedReplies(context)
+    }
+
     public func ensureConnected() throws(RedisError) {
         if let context {
             if context.pointee.err == 0, !socketHasPendingInput(context) { return }
@@ -62,6 +69,14 @@ public final class RedisConnection: PooledConnection, @unchecked Sendable {
             close()
             throw RedisError(.connection, "cannot connect to \(where_): \(error.message)", command: error.command)
         }
+    }
+
+    /// Bytes parsed-but-unclaimed in hiredis' reader, or commands appended but never sent
+    /// (the output buffer is a NUL-terminated sds string).
+    private func hasBufferedReplies(_ context: UnsafeMutablePointer<redisContext>) -> Bool {
+        if let reader = context.pointee.reader, reader.pointee.pos < reader.pointee.len { return true }
+        if let output = context.pointee.obuf, output.pointee != 0 { return true }
+        return false
     }
 
     private func socketHasPendingInput(_ context: UnsafeMutablePointer<redisContext>) -> Bool {

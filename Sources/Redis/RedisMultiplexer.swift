@@ -13,8 +13,10 @@ import NIOPosix
 /// many small requests from one process. Commands that need a connection to themselves
 /// (transactions, scripts with retries) belong on `RedisPool` instead.
 ///
-/// A broken or timed-out connection fails the callers waiting on it with a `.connection`
-/// error and is reopened by the next caller, so a restarted Redis is picked up on its own.
+/// Every caller has a deadline (`connectTimeout + commandTimeout` from submitting). A broken
+/// or timed-out connection fails the callers waiting on it with a `.connection` error and is
+/// reopened by the next caller, so a restarted Redis is picked up on its own. The logic lives
+/// in `RedisLaneStateMachine`; `Lane` only carries out its actions.
 public final class RedisMultiplexer: Sendable {
     private let lanes: [Lane]
 
@@ -35,11 +37,10 @@ public final class RedisMultiplexer: Sendable {
         guard count > 0 else { return [] }
         let lane = currentLane()
         return try await withUnsafeThrowingContinuation { continuation in
-            let waiter = Lane.Waiter(wire: wire, count: count, continuation: continuation)
             if lane.eventLoop.inEventLoop {
-                lane.submit(waiter)
+                lane.submit(continuation, wire: wire, count: count)
             } else {
-                lane.eventLoop.execute { lane.submit(waiter) }
+                lane.eventLoop.execute { lane.submit(continuation, wire: wire, count: count) }
             }
         }
     }

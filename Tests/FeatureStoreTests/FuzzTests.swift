@@ -3,6 +3,7 @@ import Foundation
 @testable import OfflineStore
 import Postgres
 import Testing
+import TestSupport
 
 /// Seeded random and adversarial input for the parsers and value conversions: each must
 /// return a value or a precise error, never trap or hang. Bounded, so it runs in seconds.
@@ -10,17 +11,8 @@ import Testing
 /// otherwise hold the (two-thread) cooperative pool that other suites' async tests need.
 @Suite("Fuzz: JSON, values, timestamps", .serialized)
 struct FuzzTests {
-    /// SplitMix64: reproducible from the seed in a failure message.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// Reproducible from the seed in a failure message.
+    typealias Random = SplitMix64
 
     static let seeds: [UInt64] = [1, 2, 3, 0xC0FFEE]
 
@@ -55,7 +47,7 @@ struct FuzzTests {
 
     @Test("the JSON parser returns a value or an error with an offset inside the input", arguments: seeds)
     func parser(seed: UInt64) async {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         let inputs = (Self.corpus + Self.adversarial).map { Array($0.utf8) }
         for iteration in 0..<20_000 {
             if iteration % 1_000 == 0 { await Task.yield() }
@@ -95,7 +87,7 @@ struct FuzzTests {
 
     @Test("value conversion for the offline store: text or a precise error, never a trap", arguments: seeds)
     func values(seed: UInt64) async {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         for iteration in 0..<20_000 {
             if iteration % 1_000 == 0 { await Task.yield() }
             let value = Self.randomValue(&random)
@@ -114,7 +106,7 @@ struct FuzzTests {
 
     @Test("the timestamp parser: random text near valid times is a time in range or an error", arguments: seeds)
     func timestamps(seed: UInt64) async {
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         let valid = ["2025-06-01T12:00:00Z", "2024-02-29 23:59:59.999999+00", "0001-01-01", "9999-12-31T23:59:59-00:30", "1970-01-01T00:00:00.5+05:30"]
         for iteration in 0..<20_000 {
             if iteration % 1_000 == 0 { await Task.yield() }

@@ -41,4 +41,33 @@ struct PostgresPoolTests {
         _ = try await slow
         #expect(try await pool.query("SELECT 1").count == 1)
     }
+
+    @Test("a connection left inside a transaction, or in COPY state, is replaced, never lent again")
+    func brokenConnectionsAreReplaced() async throws {
+        let pool = PostgresPool(configuration: PostgresConfiguration(url: try TestServers.postgresURL(), maxConnections: 1))
+        defer { pool.close() }
+        // A borrower that begins a transaction and walks away (no COMMIT, no ROLLBACK).
+        let abandoned = try await pool.withConnection { connection in
+            try connection.query("BEGIN")
+            try connection.query("CREATE TEMP TABLE left_behind (x int)")
+            return connection.backendPID
+        }
+        let next = try await pool.withConnection { connection in
+            (connection.backendPID,
+             try connection.query("SELECT to_regclass('pg_temp.left_behind') IS NULL")[0].decode(Bool.self, at: 0))
+        }
+        #expect(next.0 != abandoned, "a session inside a transaction must not be lent again")
+        #expect(next.1, "the next borrower must not see the abandoned transaction's objects")
+        #expect(pool.openConnections == 1)
+
+        // A plain query that starts a COPY FROM STDIN leaves the session waiting for its data.
+        await #expect(throws: PostgresError.self) {
+            try await pool.withConnection { connection in
+                try connection.query("CREATE TEMP TABLE copied (x int)")
+                try connection.query("COPY copied FROM STDIN")
+            }
+        }
+        #expect(try await pool.query("SELECT 41 + 1")[0].decode(Int.self, at: 0) == 42)
+        #expect(pool.openConnections == 1)
+    }
 }

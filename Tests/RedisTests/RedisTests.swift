@@ -77,6 +77,24 @@ struct RedisTests {
         #expect(pool.pool.openConnections <= 4)
     }
 
+    @Test("a pipeline whose reply handler throws leaves no unread reply for the next borrower")
+    func handlerErrorDropsConnection() async throws {
+        let pool = RedisPool(configuration: try RedisConfiguration(url: try TestServers.redisURL(), maxConnections: 1))
+        defer { pool.close() }
+        let name = key("handler")
+        _ = try await pool.send(RedisCommand("SET", name, "mine"))
+        struct Stop: Error {}
+        await #expect(throws: RedisError.self) {
+            try await pool.withConnection { connection in
+                try connection.pipeline((0..<50).map { _ in RedisCommand("PING") }) { _ throws(RedisError) in
+                    throw RedisError(.unexpectedReply, "handler refused the reply")
+                }
+            }
+        }
+        #expect(try await pool.send(RedisCommand("GET", name)).string == "mine", "the next borrower reads its own reply")
+        _ = try await pool.send(RedisCommand("DEL", name))
+    }
+
     @Test("URLs are parsed, and bad ones are explained")
     func urls() throws {
         let full = try RedisConfiguration(url: "redis://user:p%40ss@127.0.0.1:6390/3")
@@ -118,18 +136,18 @@ struct RedisMultiplexerTests {
         _ = try await multiplexer.pipeline((0..<200).map { RedisCommand("DEL", "\(prefix):\($0)") })
     }
 
-    @Test("a Redis that refuses connections fails callers instead of hanging")
+    // The refusal itself (not a deadline) must be what fails the caller; the time limit only
+    // catches a hang (a wall-clock bound would measure the test machine's load instead).
+    @Test("a Redis that refuses connections fails callers with the refusal, not a timeout", .timeLimit(.minutes(1)))
     func failsFast() async throws {
         let multiplexer = RedisMultiplexer(configuration: try RedisConfiguration(url: "redis://127.0.0.1:\(TestServers.freePort())"))
         defer { multiplexer.close() }
-        let started = Date()
         let error = await #expect(throws: RedisError.self) { try await multiplexer.pipeline([RedisCommand("PING")]) }
         #expect(error?.kind == .connection)
         #expect(error?.message.contains("refused") == true, "\(String(describing: error))")
-        #expect(Date().timeIntervalSince(started) < 10, "must fail, not hang")
     }
 
-    @Test("a wrong password and a server that never answers fail callers within the timeouts")
+    @Test("a wrong password and a server that never answers fail callers within the timeouts", .timeLimit(.minutes(1)))
     func failsOnBadHandshakeAndSilence() async throws {
         let good = try RedisConfiguration(url: try TestServers.redisURL())
         let wrong = RedisMultiplexer(configuration: try RedisConfiguration(url: "redis://:wrong@\(good.host):\(good.port)/0"))
@@ -143,10 +161,8 @@ struct RedisMultiplexerTests {
         let hanging = RedisMultiplexer(configuration: try RedisConfiguration(
             url: "redis://127.0.0.1:\(silent.port)/0", connectTimeout: 1, commandTimeout: 1))
         defer { hanging.close() }
-        let began = Date()
         let timeoutError = await #expect(throws: RedisError.self) { try await hanging.pipeline([RedisCommand("PING")]) }
-        #expect(timeoutError?.message.contains("no reply") == true, "\(String(describing: timeoutError))")
-        #expect(Date().timeIntervalSince(began) < 10, "must give up after its timeout, not hang")
+        #expect(timeoutError?.message.contains("no reply within 1.0 s") == true, "\(String(describing: timeoutError))")
     }
 
     @Test("callers recover on their own after redis-server is killed and restarted")
