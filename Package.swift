@@ -4,11 +4,18 @@
 //
 // Module layering, bottom to top (each depends only on modules above it in this list):
 //   CLibPQ, CHiredis, COpenBLAS   C bindings through pkg-config
-//   ConnectionPooling             async pool of blocking C-client connections
-//   Postgres, Redis               store drivers (pipelining, COPY, scripts)
+//   Core                          values and their types and checks, JSON, time (Int64 µs, one
+//                                 parser); no dependencies, so the drivers decode time with it too
+//   ConnectionPooling             async pool of blocking C-client connections (a state machine)
+//   Postgres, Redis               store drivers (pipelining, COPY, scripts, multiplexing)
 //   Settings                      Config/pantry.yaml + PANTRY_* environment overrides
 //   LocalServices                 throwaway local PostgreSQL and Redis for development and tests
 //   SchemaMigrations              ordered SQL migrations from Migrations/
+//   FeatureRegistry               definitions, validation, plan/apply, feature-reference resolution
+//   OfflineStore                  ingestion, point-in-time join, training-set export
+//   OnlineFeatures                materialization into Redis, online reads, skew checks
+//   DemoData                      generated demo data sets
+//   Serving                       the HTTP server (online lookups, push, registry, health, metrics)
 //   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
 //   PantryCLI                     the `pantry` command
 import PackageDescription
@@ -41,12 +48,15 @@ let package = Package(
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
 
+        // Values, their types and checks, JSON, time: no dependencies, used by everything above
+        .target(name: "Core"),
+
         // Store drivers
         .target(name: "ConnectionPooling", dependencies: [
             .product(name: "DequeModule", package: "swift-collections"),
         ]),
         .target(name: "Postgres", dependencies: [
-            "CLibPQ", "ConnectionPooling",
+            "Core", "CLibPQ", "ConnectionPooling",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "Redis", dependencies: [
@@ -73,25 +83,25 @@ let package = Package(
 
         // Feature store: definitions and registry, offline store
         .target(name: "FeatureRegistry", dependencies: [
-            "Postgres",
+            "Core", "Postgres",
             .product(name: "Yams", package: "Yams"),
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .target(name: "OfflineStore", dependencies: [
-            "Postgres", "FeatureRegistry",
+            "Core", "Postgres", "FeatureRegistry",
             .product(name: "Logging", package: "swift-log"),
         ]),
 
         .target(name: "OnlineFeatures", dependencies: [
-            "Redis", "Postgres", "FeatureRegistry", "OfflineStore",
+            "Core", "Redis", "Postgres", "FeatureRegistry", "OfflineStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
         .target(name: "DemoData"),
 
         // HTTP server: online features, push, registry, health, metrics
         .target(name: "Serving", dependencies: [
-            "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis",
+            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -110,7 +120,7 @@ let package = Package(
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "Inference", "COpenBLAS",
+            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -122,7 +132,7 @@ let package = Package(
 
         // Benchmarks (run with `make bench`)
         .executableTarget(name: "StoreBenchmarks", dependencies: [
-            "Postgres", "Redis", "Settings", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "DemoData",
+            "Core", "Postgres", "Redis", "Settings", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "DemoData",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -131,14 +141,15 @@ let package = Package(
 
         // Tests: real servers started by scripts/test.sh, never mocks.
         .target(name: "TestSupport", dependencies: ["Postgres", "Redis", "DemoData"], path: "Tests/TestSupport"),
+        .testTarget(name: "CoreTests", dependencies: ["Core", "Postgres", "TestSupport"]),
         .testTarget(name: "ConnectionPoolingTests", dependencies: ["ConnectionPooling", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LocalServices", "Settings", "TestSupport"]),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "LocalServices", "Settings", "TestSupport"]),
         .testTarget(name: "SchemaMigrationsTests", dependencies: ["SchemaMigrations", "Postgres", "TestSupport"]),
-        .testTarget(name: "FeatureStoreTests", dependencies: ["FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "LocalServices", "DemoData", "TestSupport"]),
-        .testTarget(name: "OnlineFeaturesTests", dependencies: ["OnlineFeatures", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport"]),
+        .testTarget(name: "FeatureStoreTests", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "LocalServices", "DemoData", "TestSupport"]),
+        .testTarget(name: "OnlineFeaturesTests", dependencies: ["Core", "OnlineFeatures", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: [
-            "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport",
+            "Core", "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

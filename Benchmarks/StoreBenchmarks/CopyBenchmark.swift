@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Postgres
 
@@ -51,7 +52,7 @@ struct CopyBenchmark {
             let note = notes[Int(random.next() % UInt64(notes.count))]
             let quoted = note.isEmpty ? "" : "\"" + note.replacingOccurrences(of: "\"", with: "\"\"") + "\""
             let rating = id % 50 == 0 ? "" : String(Double(random.next() % 50) / 10)
-            let ts = PostgresTimestamp.format(Date(timeIntervalSince1970: Double(base + Int(random.next() % 30_000_000))))
+            let ts = Timestamp.format(Date(timeIntervalSince1970: Double(base + Int(random.next() % 30_000_000))))
             text += "\(id),\(random.next() % 50_000),\(random.next() % 20_000),\(rating),\(ts),\(quoted)\n"
         }
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -65,7 +65,11 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
                     try connection.prepareForUse()
                     return try body(connection)
                 }
-                continuation.resume(returning: (result, connection.isReusable))
+                // A broken session ends here, at once: it may hold locks or block others (a
+                // backend in COPY never answers DROP DATABASE), and handing it back can wait.
+                let reusable = connection.isReusable
+                if !reusable { connection.close() }
+                continuation.resume(returning: (result, reusable))
             }
         }
         run(machine.withLock { $0.release(connection, reusable: reusable) })

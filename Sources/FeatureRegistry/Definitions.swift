@@ -1,3 +1,5 @@
+import Core
+
 /// What a team declares in `Config/`: entities, feature views and feature services.
 /// These are plain values; `DefinitionLoader` builds them from YAML and validates them, and the
 /// registry stores them (as JSON specs) in PostgreSQL.

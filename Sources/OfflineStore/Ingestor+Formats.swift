@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 import Postgres
@@ -98,7 +99,7 @@ extension Ingestor {
             return try ValueCheck.floatingPoint(value, type).postgresText
         case .string: return try ValueCheck.string(value)
         case .bool: return try ValueCheck.bool(value) ? "t" : "f"
-        case .timestamp: return PostgresTimestamp.format(micros: try ValueCheck.timestampMicros(value))
+        case .timestamp: return Timestamp.format(micros: try ValueCheck.timestampMicros(value))
         case .bytes: return try ValueCheck.bytes(value).postgresText
         case .list(let element):
             guard case .array(let items) = value else { throw ValueCheck.mismatch(value, type) }

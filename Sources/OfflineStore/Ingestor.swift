@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 import Postgres
@@ -120,7 +121,7 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// NaN and ±Infinity, and times outside `PostgresTimestamp`'s range, are refused on every
+    /// NaN and ±Infinity, and times outside `Timestamp`'s range, are refused on every
     /// path (see `ValueCheck`); PostgreSQL's COPY accepts them (`NaN`, `infinity`, year 20000),
     /// so CSV input is checked here, in the staging table.
     /// The line reported is the input line of the first bad row (`firstLine` is that of row 1),
@@ -134,14 +135,14 @@ public struct Ingestor: Sendable {
             case .float, .double: condition = "\(name) IN ('NaN', 'Infinity', '-Infinity')"
             case .list(.float), .list(.double): condition = "\(name) && ARRAY['NaN', 'Infinity', '-Infinity']::\(column.type.postgresType(pgvector: false))"
             case .timestamp:
-                condition = "\(name) NOT BETWEEN '\(PostgresTimestamp.format(micros: PostgresTimestamp.minimumMicros))' AND '\(PostgresTimestamp.format(micros: PostgresTimestamp.maximumMicros))'"
+                condition = "\(name) NOT BETWEEN '\(Timestamp.format(micros: Timestamp.minimumMicros))' AND '\(Timestamp.format(micros: Timestamp.maximumMicros))'"
             default: continue
             }
             let bad = try tx.query("SELECT _row FROM \(staging) WHERE \(condition) ORDER BY _row LIMIT 1", name: "ingest: check range")
             if bad.count > 0 {
                 throw IngestError(source: source, line: try bad[0].decode(Int.self, at: 0) + firstLine - 1, column: column.name,
                                   message: column.type == .timestamp
-                                    ? "time outside the accepted range \(PostgresTimestamp.rangeText) (infinity included)"
+                                    ? "time outside the accepted range \(Timestamp.rangeText) (infinity included)"
                                     : "NaN and infinities are not accepted: send a finite number, or leave the value empty (null)")
             }
         }

@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Postgres
 
@@ -18,65 +19,28 @@ public struct PointInTimeJoin: Sendable {
         public let table: OfflineTable
     }
 
+    /// What was asked for, resolved against the registry.
+    public let selection: FeatureSelection
     public let selections: [Selection]
-    public let fullFeatureNames: Bool
     /// Only use rows written (created_ts) at or before the entity row's time.
     public let asOfCreated: Bool
 
     /// Resolves references (`view` or `view:feature`) against the registry.
     public init(references: [FeatureReference], repository: FeatureRepository, pgvector: Bool,
                 fullFeatureNames: Bool, asOfCreated: Bool) throws {
-        var selections: [Selection] = []
-        for reference in references {
-            guard let view = repository.view(named: reference.view) else {
-                throw RegistryError("unknown feature view \"\(reference.view)\" in \(reference) (views: \(repository.views.map(\.name).joined(separator: ", ")))")
-            }
-            let features: [Feature]
-            if let name = reference.feature {
-                guard let feature = view.feature(named: name) else {
-                    throw RegistryError("unknown feature \"\(name)\" in \(reference) (features of \(view.name): \(view.features.map(\.name).joined(separator: ", ")))")
-                }
-                features = [feature]
-            } else {
-                features = view.features
-            }
-            if let index = selections.firstIndex(where: { $0.view.name == view.name }) {
-                let merged = selections[index].features + features.filter { f in !selections[index].features.contains(f) }
-                selections[index] = Selection(view: view, features: merged, table: selections[index].table)
-            } else {
-                selections.append(Selection(view: view, features: features,
-                                            table: OfflineTable(project: repository.project, view: view, repository: repository, pgvector: pgvector)))
-            }
+        selection = try FeatureSelection(references: references, repository: repository, fullFeatureNames: fullFeatureNames)
+        selections = selection.views.map { view in
+            Selection(view: view.view, features: view.features,
+                      table: OfflineTable(project: repository.project, view: view.view, repository: repository, pgvector: pgvector))
         }
-        guard !selections.isEmpty else { throw RegistryError("no features requested") }
-        self.selections = selections
-        self.fullFeatureNames = fullFeatureNames
         self.asOfCreated = asOfCreated
-        // Checked before any work starts, so a clash costs nothing to find out.
-        var seen = Set<String>()
-        for column in featureColumns where !seen.insert(column.name).inserted {
-            throw RegistryError("two output columns are named \"\(column.name)\": use full feature names (view__feature) or rename")
-        }
     }
 
+    public var fullFeatureNames: Bool { selection.fullFeatureNames }
     /// Join keys the entity set must provide, with their types (union over the views).
-    public var requiredKeys: [(name: String, type: ValueType)] {
-        var keys: [(name: String, type: ValueType)] = []
-        for selection in selections {
-            for key in selection.table.joinKeys where !keys.contains(where: { $0.name == key.name }) { keys.append(key) }
-        }
-        return keys
-    }
-
+    public var requiredKeys: [(name: String, type: ValueType)] { selection.requiredKeys }
     /// Output names of the feature columns, in order (`view__feature` with full names).
-    public var featureColumns: [(name: String, view: FeatureView, feature: Feature)] {
-        selections.flatMap { selection in selection.features.map { (columnName(view: selection.view, feature: $0), selection.view, $0) } }
-    }
-
-    /// A feature's output column: `view__feature` with full feature names, else the feature's name.
-    public func columnName(view: FeatureView, feature: Feature) -> String {
-        fullFeatureNames ? "\(view.name)__\(feature.name)" : feature.name
-    }
+    public var featureColumns: [(name: String, view: FeatureView, feature: Feature)] { selection.featureColumns }
 
     public enum Output { case csv, jsonLines }
 
@@ -110,7 +74,7 @@ public struct PointInTimeJoin: Sendable {
                 """)
             for feature in selection.features {
                 let value = "\(alias).\(try SQLIdentifier(feature.name).quoted)"
-                let name = fullFeatureNames ? "\(selection.view.name)__\(feature.name)" : feature.name
+                let name = self.selection.columnName(view: selection.view, feature: feature)
                 columns.append("\(Self.render(value, type: feature.type, pgvector: selection.table.pgvector, output: output)) AS \(try SQLIdentifier(name).quoted)")
             }
         }

@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 import OfflineStore
@@ -35,8 +36,8 @@ public struct Materializer: Sendable {
     /// Materializes rows with `start <= event_ts < end` (no lower bound when `start` is nil).
     public func materialize(view: FeatureView, start: Date?, end: Date, postgres: PostgresConnection, redis: RedisConnection,
                             progress: (Int) -> Void = { _ in }) throws -> Summary {
-        var conditions = ["event_ts < '\(PostgresTimestamp.format(end))'::timestamptz"]
-        if let start { conditions.append("event_ts >= '\(PostgresTimestamp.format(start))'::timestamptz") }
+        var conditions = ["event_ts < '\(Timestamp.format(end))'::timestamptz"]
+        if let start { conditions.append("event_ts >= '\(Timestamp.format(start))'::timestamptz") }
         return try run(view: view, mode: "window", conditions: conditions, window: (start, end), seqRange: nil,
                        postgres: postgres, redis: redis, progress: progress)
     }

@@ -1,7 +1,6 @@
+import Core
 import FeatureRegistry
 import Foundation
-import OfflineStore
-import Postgres
 
 /// Online lookups as users ask for them: entity rows × feature references (or a feature
 /// service) → one value, status and event time per (row, feature), in one network round trip.
@@ -86,7 +85,7 @@ public struct OnlineFeatureService: Sendable {
             Column(name: name, values: entities[name]!.map(Self.keyValue),
                    statuses: Array(repeating: .present, count: rowCount), eventMicros: Array(repeating: nil, count: rowCount))
         }
-        let referenceMicros = PostgresTimestamp.micros(asOf ?? now)
+        let referenceMicros = Timestamp.micros(asOf ?? now)
         for (viewIndex, read) in plan.views.enumerated() {
             var viewColumns = read.columnNames.map { name in
                 var column = Column(name: name, values: [], statuses: [], eventMicros: [])

@@ -1,5 +1,5 @@
+import Core
 import FeatureRegistry
-import OfflineStore
 import Redis
 
 /// A list of requested features resolved against the registry: which views to read, under
@@ -54,22 +54,22 @@ public struct OnlineReadPlan: Sendable {
 
     /// Resolves `view` / `view:feature` references; errors name what is unknown and what exists.
     public init(references: [FeatureReference], repository: FeatureRepository, fullFeatureNames: Bool) throws(OnlineFeatureService.RequestError) {
-        let join: PointInTimeJoin
+        let selection: FeatureSelection
         do {
-            join = try PointInTimeJoin(references: references, repository: repository, pgvector: false,
-                                       fullFeatureNames: fullFeatureNames, asOfCreated: false)
+            selection = try FeatureSelection(references: references, repository: repository, fullFeatureNames: fullFeatureNames)
         } catch {
-            throw OnlineFeatureService.RequestError("\(error)")
+            throw OnlineFeatureService.RequestError(error.description)
         }
-        let requiredKeys = join.requiredKeys
+        let requiredKeys = selection.requiredKeys
         self.requiredKeys = requiredKeys
-        views = join.selections.map { selection in
-            ViewRead(view: selection.view,
-                     keyNames: selection.table.joinKeys.map(\.name),
-                     keyPositions: selection.table.joinKeys.map { key in requiredKeys.firstIndex { $0.name == key.name }! },
-                     positions: selection.features.map { selection.view.features.firstIndex(of: $0)! },
-                     columnNames: selection.features.map { join.columnName(view: selection.view, feature: $0) },
-                     ttlMicros: Int64(selection.view.ttlSeconds) * 1_000_000)
+        views = selection.views.map { chosen -> ViewRead in
+            let keyNames = chosen.joinKeys.map(\.name)
+            return ViewRead(view: chosen.view,
+                            keyNames: keyNames,
+                            keyPositions: keyNames.map { name in requiredKeys.firstIndex { $0.name == name }! },
+                            positions: chosen.features.map { chosen.view.features.firstIndex(of: $0)! },
+                            columnNames: chosen.features.map { selection.columnName(view: chosen.view, feature: $0) },
+                            ttlMicros: Int64(chosen.view.ttlSeconds) * 1_000_000)
         }
         var members: [(read: ViewRead, views: [Int])] = []
         for (index, read) in views.enumerated() {

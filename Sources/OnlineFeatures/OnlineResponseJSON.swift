@@ -1,6 +1,5 @@
+import Core
 import Foundation
-import OfflineStore
-import Postgres
 
 /// The JSON of an online lookup, written straight into bytes (this runs on every request):
 /// Feast's column-major shape, join key columns first —
@@ -44,11 +43,11 @@ public enum OnlineResponseJSON {
                     JSONWriter.writeNull(into: &bytes)
                 case (.pantry, let micros?):
                     bytes.append(UInt8(ascii: "\""))
-                    PostgresTimestamp.append(micros: micros, iso: true, to: &bytes)
+                    Timestamp.append(micros: micros, iso: true, to: &bytes)
                     bytes.append(UInt8(ascii: "\""))
                 case (.feast, let micros):
                     bytes.append(UInt8(ascii: "\""))
-                    PostgresTimestamp.append(micros: ((micros ?? 0) / 1_000_000) * 1_000_000, iso: true, to: &bytes)
+                    Timestamp.append(micros: ((micros ?? 0) / 1_000_000) * 1_000_000, iso: true, to: &bytes)
                     bytes.append(UInt8(ascii: "\""))
                 }
             }
@@ -90,7 +89,7 @@ extension FeatureValue {
         case .bool(let flag): JSONWriter.writeBool(flag, into: &bytes)
         case .timestamp(let micros):
             bytes.append(UInt8(ascii: "\""))
-            PostgresTimestamp.append(micros: micros, iso: true, to: &bytes)
+            Timestamp.append(micros: micros, iso: true, to: &bytes)
             bytes.append(UInt8(ascii: "\""))
         case .bytes, .list, .vector:
             JSONWriter.write(json, into: &bytes)

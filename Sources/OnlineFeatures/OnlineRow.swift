@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 
 /// One version of one view's features for one entity, on its way to the online store.

@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 import OfflineStore
@@ -37,7 +38,7 @@ public struct SkewChecker: Sendable {
     public func check(view: FeatureView, sample: Int, at time: Date, on connection: PostgresConnection) async throws -> Report {
         let table = OfflineTable(project: repository.project, view: view, repository: repository, pgvector: try OfflineTable.hasPgvector(connection))
         let keys = try table.joinKeys.map { try SQLIdentifier($0.name).quoted }
-        let timestamp = PostgresTimestamp.format(time)
+        let timestamp = Timestamp.format(time)
         let entitySQL = keys.isEmpty
             ? "SELECT timestamptz '\(timestamp)' AS event_timestamp"
             : "SELECT \(keys.joined(separator: ", ")), timestamptz '\(timestamp)' AS event_timestamp FROM (SELECT DISTINCT \(keys.joined(separator: ", ")) FROM \(try table.qualifiedName)) k ORDER BY random() LIMIT \(sample)"
@@ -84,7 +85,7 @@ public struct SkewChecker: Sendable {
             return x == y || abs(x - y) <= 1e-6 * max(abs(x), abs(y))
         case (.string(let x), .string(let y)):
             if x == y { return true }
-            if let p = PostgresTimestamp.parse(x), let q = PostgresTimestamp.parse(y) { return abs(p.timeIntervalSince(q)) < 1e-6 }
+            if let p = Timestamp.parse(x), let q = Timestamp.parse(y) { return abs(p.timeIntervalSince(q)) < 1e-6 }
             return false
         case (.array(let x), .array(let y)): return x.count == y.count && zip(x, y).allSatisfy(same)
         default: return a == b

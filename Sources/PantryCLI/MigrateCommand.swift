@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import SchemaMigrations
 import Postgres
 
@@ -21,7 +22,7 @@ struct MigrateCommand: AsyncParsableCommand {
         if status {
             let statuses = try await pool.withConnection { try migrator.status(on: $0) }
             for entry in statuses {
-                let when = entry.appliedAt.map { "  \(PostgresTimestamp.format($0))" } ?? ""
+                let when = entry.appliedAt.map { "  \(Timestamp.format($0))" } ?? ""
                 print("\(entry.state.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(String(format: "%04d", entry.version))_\(entry.name)\(when)")
             }
             if statuses.contains(where: { $0.state == .changed }) { throw ExitCode(1) }

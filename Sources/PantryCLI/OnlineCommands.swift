@@ -1,4 +1,5 @@
 import ArgumentParser
+import Core
 import FeatureRegistry
 import Foundation
 import OfflineStore
@@ -97,7 +98,7 @@ struct MaterializeIncrementalCommand: AsyncParsableCommand {
 
 /// A time given on the command line, by the same parser as the API and ingestion.
 func parseTime(_ text: String) throws -> Date {
-    do { return PostgresTimestamp.date(micros: try PostgresTimestamp.parseMicros(text)) } catch {
+    do { return Timestamp.date(micros: try Timestamp.parseMicros(text)) } catch {
         throw ValidationError("\(error)")
     }
 }

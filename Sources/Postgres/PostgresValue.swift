@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// A Swift value that can be sent as a statement parameter, in PostgreSQL's text format.
@@ -85,9 +86,9 @@ private func hexValue(_ byte: UInt8) -> UInt8? {
 
 /// Timestamps travel as ISO 8601 in UTC with microseconds; sessions run with `TimeZone=UTC`.
 extension Date: PostgresEncodable, PostgresDecodable {
-    public var postgresText: String { PostgresTimestamp.format(self) }
+    public var postgresText: String { Timestamp.format(self) }
     public init?(postgresText: String) {
-        guard let date = PostgresTimestamp.parse(postgresText) else { return nil }
+        guard let date = Timestamp.parse(postgresText) else { return nil }
         self = date
     }
 }

@@ -1,6 +1,6 @@
+import Core
 import Hummingbird
 import NIOCore
-import OfflineStore
 
 /// Request bodies: read up to the size limit, parsed by `JSONParser` (linear time, one nesting
 /// limit, duplicate keys and out-of-range numbers rejected). Large bodies reach here on the

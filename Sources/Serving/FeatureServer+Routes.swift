@@ -1,9 +1,9 @@
+import Core
 import FeatureRegistry
 import Foundation
 import Hummingbird
 import OfflineStore
 import OnlineFeatures
-import Postgres
 import Redis
 
 /// The HTTP API (see `openapi.yaml`, served at `/openapi.yaml`).
@@ -105,7 +105,7 @@ extension FeatureServer {
             throw HTTPError(.badRequest, message: "\(rows) entity rows in one request; the limit is \(configuration.maxBatchRows)")
         }
         let asOf = try body.as_of.map { text -> Date in
-            do { return PostgresTimestamp.date(micros: try PostgresTimestamp.parseMicros(text)) } catch {
+            do { return Timestamp.date(micros: try Timestamp.parseMicros(text)) } catch {
                 throw HTTPError(.badRequest, message: "as_of: \(error)")
             }
         }

@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 @testable import OfflineStore
@@ -96,7 +97,7 @@ struct FuzzTests {
                 let text = try Ingestor.text(value, as: type)
                 #expect(!text.utf8.contains(0))
                 if type == .timestamp {
-                    #expect((try? PostgresTimestamp.parseMicros(text)) != nil, "\(value) -> \(text) must parse back")
+                    #expect((try? Timestamp.parseMicros(text)) != nil, "\(value) -> \(text) must parse back")
                 }
             } catch {
                 #expect(!error.description.isEmpty)
@@ -113,10 +114,10 @@ struct FuzzTests {
             let bytes = Self.mutate(Array(valid[iteration % valid.count].utf8), &random)
             let text = String(decoding: bytes, as: UTF8.self)
             do {
-                let micros = try PostgresTimestamp.parseMicros(text)
-                #expect((PostgresTimestamp.minimumMicros...PostgresTimestamp.maximumMicros).contains(micros))
+                let micros = try Timestamp.parseMicros(text)
+                #expect((Timestamp.minimumMicros...Timestamp.maximumMicros).contains(micros))
                 // What parses formats back to a text that parses to the same instant.
-                #expect(try PostgresTimestamp.parseMicros(PostgresTimestamp.format(micros: micros, iso: true)) == micros)
+                #expect(try Timestamp.parseMicros(Timestamp.format(micros: micros, iso: true)) == micros)
             } catch {
                 #expect(error.description.contains("is not a time"))
             }

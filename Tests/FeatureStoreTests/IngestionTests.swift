@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 import OfflineStore
@@ -46,7 +47,7 @@ struct IngestionTests {
             #expect(try rows[0].decode(String.self, at: 2) == "x'); DROP TABLE pantry.projects; --")
             #expect(try rows[0].decode(String.self, at: 3) == "{a,b}")
             #expect(try rows[0].decode(String.self, at: 4) == "[1,2.5,-3]")
-            #expect(try rows[1].decode(Date.self, at: 5) == PostgresTimestamp.parse("2025-02-28T22:00:00Z"))
+            #expect(try rows[1].decode(Date.self, at: 5) == Timestamp.parse("2025-02-28T22:00:00Z"))
             #expect(try rows[1].decodeIfPresent(Date.self, at: 6) == nil)
             #expect(try rows[2].decode(String.self, at: 4) == "[0.5,0,1]")
             #expect(try rows[2].decode(String.self, at: 3) == "{c,NULL}")

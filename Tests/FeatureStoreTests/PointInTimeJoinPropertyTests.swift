@@ -1,3 +1,4 @@
+import Core
 import DemoData
 import FeatureRegistry
 import Foundation
@@ -120,7 +121,7 @@ struct PointInTimeJoinPropertyTests {
 
     /// How exports write times: RFC 3339, UTC.
     static func exportedTime(_ seconds: Int) -> String {
-        PostgresTimestamp.format(micros: Int64(seconds) * 1_000_000, iso: true)
+        Timestamp.format(micros: Int64(seconds) * 1_000_000, iso: true)
     }
 
     static func csvField(_ value: String?) -> String {

@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 import OfflineStore

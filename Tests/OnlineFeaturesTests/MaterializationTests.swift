@@ -1,3 +1,4 @@
+import Core
 import LocalServices
 import FeatureRegistry
 import Foundation

@@ -1,3 +1,4 @@
+import Core
 import FeatureRegistry
 import Foundation
 @testable import OfflineStore

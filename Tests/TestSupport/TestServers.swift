@@ -37,18 +37,30 @@ public enum TestServers {
     }
 
     /// Creates a fresh database on the server of `url`, runs `body` with its URL, and drops it.
+    ///
+    /// The admin statements run on the admin connection's own queue, not on the (two-thread)
+    /// cooperative pool: `DROP DATABASE ... WITH (FORCE)` can wait for another test's session
+    /// to end, and that test may need a cooperative thread to end it.
     public static func withTemporaryDatabase<T>(on url: String, _ body: (String) async throws -> T) async throws -> T {
-        let name = "pantry_test_\(UInt32.random(in: 0...UInt32.max))"
+        let database = "pantry_test_\(UInt32.random(in: 0...UInt32.max))"
+        let name = try SQLIdentifier(database).quoted
         let admin = PostgresConnection(configuration: PostgresConfiguration(url: Self.url(url, database: "postgres")))
         defer { admin.close() }
-        try admin.query("CREATE DATABASE \(try SQLIdentifier(name).quoted)")
+        try await run(on: admin, "CREATE DATABASE \(name)")
         do {
-            let value = try await body(Self.url(url, database: name))
-            try admin.query("DROP DATABASE \(try SQLIdentifier(name).quoted) WITH (FORCE)")
+            let value = try await body(Self.url(url, database: database))
+            try await run(on: admin, "DROP DATABASE \(name) WITH (FORCE)")
             return value
         } catch {
-            _ = try? admin.query("DROP DATABASE \(try SQLIdentifier(name).quoted) WITH (FORCE)")
+            try? await run(on: admin, "DROP DATABASE \(name) WITH (FORCE)")
             throw error
+        }
+    }
+
+    /// Runs one statement on the connection's queue while the calling task is suspended.
+    static func run(on connection: PostgresConnection, _ sql: String) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            connection.queue.async { continuation.resume(with: Result { try connection.query(sql) }.map { _ in }) }
         }
     }
 

@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import OfflineStore
 import Testing
 
 /// Input the parser must refuse with a precise error rather than accept, guess or trap on.

@@ -1,5 +1,5 @@
+import Core
 import Foundation
-import OfflineStore
 import Testing
 
 @Suite("JSON parser and writer")

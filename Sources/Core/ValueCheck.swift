@@ -1,6 +1,4 @@
-import FeatureRegistry
 import Foundation
-import Postgres
 
 /// Why a JSON value does not fit a feature's type, worded for whoever sent it.
 public struct ValueError: Error, CustomStringConvertible, Sendable {
@@ -14,7 +12,7 @@ public struct ValueError: Error, CustomStringConvertible, Sendable {
 /// - floating-point values must be finite, and fit a `float` for `float` features and vectors
 ///   (NaN and ±Infinity are rejected everywhere, CSV included);
 /// - strings must not contain U+0000, which PostgreSQL text cannot hold;
-/// - timestamps are RFC 3339 text or epoch seconds within `PostgresTimestamp`'s range;
+/// - timestamps are RFC 3339 text or epoch seconds within `Timestamp`'s range;
 /// - vectors have exactly their dimension of numbers.
 public enum ValueCheck {
     public static func integer(_ value: JSONValue, _ type: ValueType) throws(ValueError) -> Int64 {
@@ -54,12 +52,12 @@ public enum ValueCheck {
     public static func timestampMicros(_ value: JSONValue) throws(ValueError) -> Int64 {
         do {
             switch value {
-            case .string(let text): return try PostgresTimestamp.parseMicros(text)
-            case .integer(let seconds): return try PostgresTimestamp.micros(epochSeconds: seconds)
-            case .number(let seconds): return try PostgresTimestamp.micros(epochSeconds: seconds)
+            case .string(let text): return try Timestamp.parseMicros(text)
+            case .integer(let seconds): return try Timestamp.micros(epochSeconds: seconds)
+            case .number(let seconds): return try Timestamp.micros(epochSeconds: seconds)
             default: throw mismatch(value, .timestamp)
             }
-        } catch let error as PostgresTimestamp.InvalidTime {
+        } catch let error as Timestamp.InvalidTime {
             throw ValueError(error.description)
         } catch let error as ValueError {
             throw error

@@ -5,7 +5,7 @@ import Foundation
 /// Sessions are opened with `TimeZone=UTC` and ISO `DateStyle`, so the server prints
 /// `2024-03-01 12:30:05.123456+00`; this parser also accepts a `T` separator, a trailing `Z`,
 /// and offsets such as `+02:00`, which is what users write in CSV files.
-public enum PostgresTimestamp {
+public enum Timestamp {
     public static func format(_ date: Date) -> String {
         format(micros: micros(date))
     }
