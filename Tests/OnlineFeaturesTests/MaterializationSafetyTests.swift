@@ -13,14 +13,8 @@ import TestSupport
 struct MaterializationSafetyTests {
     @Test("an ingest still running across an incremental run is waited for, not skipped, and does not block other writers")
     func ingestHeldOpen() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            try MaterializationTests.seed(repository, users: 10, on: connection)
+        try await OnlineFixture.withSeeded(users: 10) { connection, repository, store, redis in
             let view = repository.view(named: "stats")!
-            let store = try OnlineFixture.store(repository)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: store.pool.configuration)
-            defer { redis.close() }
             let materializer = Materializer(repository: repository, store: store)
             #expect(try materializer.materializeIncremental(view: view, postgres: connection, redis: redis).rowsRead == 10)
 
@@ -59,17 +53,11 @@ struct MaterializationSafetyTests {
 
     @Test("an incremental run that finds Redis emptied copies the whole history and says why")
     func emptiedRedis() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            try MaterializationTests.seed(repository, users: 40, on: connection)
-            let directory = NSTemporaryDirectory() + "pantry-redis-emptied-\(UUID().uuidString)"
-            let server = LocalRedis(port: TestServers.freePort(), password: "secret", servicesDirectory: directory)
-            try server.start()
-            defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
-            let store = try OnlineFixture.store(repository, url: server.url)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: try RedisConfiguration(url: server.url))
-            defer { redis.close() }
+        let directory = NSTemporaryDirectory() + "pantry-redis-emptied-\(UUID().uuidString)"
+        let server = LocalRedis(port: TestServers.freePort(), password: "secret", servicesDirectory: directory)
+        try server.start()
+        defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
+        try await OnlineFixture.withSeeded(users: 40, redisURL: server.url) { connection, repository, store, redis in
             let view = repository.view(named: "stats")!
             let materializer = Materializer(repository: repository, store: store)
             let first = try materializer.materializeIncremental(view: view, postgres: connection, redis: redis)
@@ -90,14 +78,8 @@ struct MaterializationSafetyTests {
 
     @Test("a run whose process died (its session is gone) is marked failed by the next run")
     func orphanedRun() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            try MaterializationTests.seed(repository, users: 5, on: connection)
+        try await OnlineFixture.withSeeded(users: 5) { connection, repository, store, redis in
             let view = repository.view(named: "stats")!
-            let store = try OnlineFixture.store(repository)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: store.pool.configuration)
-            defer { redis.close() }
             let materializer = Materializer(repository: repository, store: store)
             // A run started by another process, which then dies: its backend goes away.
             let doomed = PostgresConnection(configuration: connection.configuration)

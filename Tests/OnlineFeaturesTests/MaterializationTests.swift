@@ -54,13 +54,7 @@ struct MaterializationTests {
 
     @Test("materializing twice gives the same state; incremental picks up late rows and nothing else")
     func idempotentAndIncremental() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            try Self.seed(repository, users: 300, on: connection)
-            let store = try OnlineFixture.store(repository)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
-            defer { redis.close() }
+        try await OnlineFixture.withSeeded(users: 300) { connection, repository, store, redis in
             let materializer = Materializer(repository: repository, store: store)
             let view = repository.view(named: "stats")!
             let first = try materializer.materialize(view: view, start: nil, end: Date(), postgres: connection, redis: redis)
@@ -85,18 +79,12 @@ struct MaterializationTests {
 
     @Test("Redis killed in the middle of a materialization: the rerun completes it correctly")
     func redisKilledMidway() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            let users = 20_000
-            try Self.seed(repository, users: users, on: connection)
-            let directory = NSTemporaryDirectory() + "pantry-redis-materialize-\(UUID().uuidString)"
-            let server = LocalRedis(port: TestServers.freePort(), password: "secret", servicesDirectory: directory)
-            try server.start()
-            defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
-            let store = try OnlineFixture.store(repository, url: server.url)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: try RedisConfiguration(url: server.url))
-            defer { redis.close() }
+        let users = 20_000
+        let directory = NSTemporaryDirectory() + "pantry-redis-materialize-\(UUID().uuidString)"
+        let server = LocalRedis(port: TestServers.freePort(), password: "secret", servicesDirectory: directory)
+        try server.start()
+        defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
+        try await OnlineFixture.withSeeded(users: users, redisURL: server.url) { connection, repository, store, redis in
             let view = repository.view(named: "stats")!
             let pid = try #require(server.pid)
             var killed = false

@@ -39,5 +39,21 @@ enum OnlineFixture {
                          repository: repository, historyDepth: history)
     }
 
+    /// A migrated database seeded with `users` × two versions of `stats` (see
+    /// `MaterializationTests.seed`), a store on `redisURL` (the shared Redis by default) and a
+    /// Redis connection to it: where most materialization tests start.
+    static func withSeeded<T>(users: Int, redisURL: String? = nil,
+                              _ body: (PostgresConnection, FeatureRepository, RedisOnlineStore, RedisConnection) async throws -> T) async throws -> T {
+        try await withDatabase { connection in
+            let repository = repository(project: project())
+            try MaterializationTests.seed(repository, users: users, on: connection)
+            let store = try store(repository, url: redisURL)
+            defer { store.pool.close() }
+            let redis = RedisConnection(configuration: store.pool.configuration)
+            defer { redis.close() }
+            return try await body(connection, repository, store, redis)
+        }
+    }
+
     static func micros(_ seconds: Int) -> Int64 { Int64(seconds) * 1_000_000 }
 }

@@ -10,13 +10,7 @@ import TestSupport
 struct SkewCheckerTests {
     @Test("after materialization online agrees with offline; a row pushed offline only shows up as skew")
     func detectsSkew() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            try MaterializationTests.seed(repository, users: 50, on: connection)
-            let store = try OnlineFixture.store(repository)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
-            defer { redis.close() }
+        try await OnlineFixture.withSeeded(users: 50) { connection, repository, store, redis in
             let view = repository.view(named: "stats")!
             _ = try Materializer(repository: repository, store: store).materializeIncremental(view: view, postgres: connection, redis: redis)
             let checker = SkewChecker(repository: repository, store: store)
@@ -32,13 +26,7 @@ struct SkewCheckerTests {
 
     @Test("checking at a time before the only stored version reports those values as uncomparable, not as skew")
     func beforeHistory() async throws {
-        try await OnlineFixture.withDatabase { connection in
-            let repository = OnlineFixture.repository(project: OnlineFixture.project())
-            try MaterializationTests.seed(repository, users: 30, on: connection)
-            let store = try OnlineFixture.store(repository)
-            defer { store.pool.close() }
-            let redis = RedisConnection(configuration: try RedisConfiguration(url: try TestServers.redisURL()))
-            defer { redis.close() }
+        try await OnlineFixture.withSeeded(users: 30) { connection, repository, store, redis in
             let view = repository.view(named: "stats")!
             _ = try Materializer(repository: repository, store: store).materializeIncremental(view: view, postgres: connection, redis: redis)
             // Seeded versions are at +0 h and +1 h; only the +1 h one is online. Half an hour in,
