@@ -72,7 +72,7 @@ public final class ConnectionPool<Connection: PooledConnection>: Sendable {
                 continuation.resume(returning: (result, reusable))
             }
         }
-        run(machine.withLock { $0.release(connection, reusable: reusable) })
+        run(machine.withLock { $0.release(connection, reusable: reusable, now: .now) })
         return try result.get()
     }
 

@@ -55,20 +55,22 @@ struct ConnectionPoolStateMachine<Connection, Waiter> {
     }
 
     /// A connection comes back; `reusable` is false when it was left broken (mid-transaction,
-    /// in pipeline or COPY mode, or disconnected).
-    mutating func release(_ connection: Connection, reusable: Bool) -> [Action] {
+    /// in pipeline or COPY mode, or disconnected). Waiters already past their deadline are
+    /// failed first, never served late, even when their timer has not fired yet.
+    mutating func release(_ connection: Connection, reusable: Bool, now: Instant) -> [Action] {
         if closed {
             opened -= 1
             return [.close(connection)]
         }
+        let expired = expire(now: now)
         guard reusable else {
             opened -= 1
-            guard let next = waiters.popFirst() else { return [.close(connection)] }
-            return [.close(connection), create(for: next.waiter)]
+            guard let next = waiters.popFirst() else { return expired + [.close(connection)] }
+            return expired + [.close(connection), create(for: next.waiter)]
         }
-        if let next = waiters.popFirst() { return [.lend(connection, to: next.waiter)] }
+        if let next = waiters.popFirst() { return expired + [.lend(connection, to: next.waiter)] }
         idle.append(connection)
-        return []
+        return expired
     }
 
     /// Fails the waiters whose deadline has passed.
