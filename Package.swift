@@ -16,6 +16,7 @@
 //   OnlineFeatures                materialization into Redis, online reads, skew checks
 //   DemoData                      generated demo data sets
 //   Serving                       the HTTP server (online lookups, push, registry, health, metrics)
+//   VectorIndex                   HNSW and exact nearest-neighbour search (no feature-store dependency)
 //   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
 //   PantryCLI                     the `pantry` command
 import PackageDescription
@@ -116,6 +117,9 @@ let package = Package(
         ], resources: [.copy("openapi.yaml")]),
 
         // Built-in LLM inference engine
+        // Approximate nearest-neighbour search (HNSW) and exact search, no feature-store dependency
+        .target(name: "VectorIndex"),
+
         .target(name: "Inference"),
 
         // The `pantry` command
@@ -156,6 +160,7 @@ let package = Package(
         ]),
         .testTarget(name: "LocalServicesTests", dependencies: ["LocalServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
     ]
 )

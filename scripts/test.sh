@@ -10,8 +10,8 @@ source .pantry/services.env
 if [ $# -gt 0 ]; then
   swift test --skip-build "$@"
 else
-  # The inference tests are CPU-bound and would starve the server tests' timeouts on a small
-  # machine, so the two groups run one after the other.
-  swift test --skip-build --skip InferenceTests
-  swift test --skip-build --filter InferenceTests
+  # The inference and vector-index tests are CPU-bound and would starve the server tests'
+  # timeouts on a small machine, so the two groups run one after the other.
+  swift test --skip-build --skip InferenceTests --skip VectorIndexTests
+  swift test --skip-build --filter "InferenceTests|VectorIndexTests"
 fi
