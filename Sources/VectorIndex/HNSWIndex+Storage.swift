@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 extension HNSWIndex {
     /// The index's memory: vectors back to back (float32), layer-0 links in fixed blocks of
     /// `1 + M0` UInt32s per slot (count, then links) so a search reads them without
@@ -8,24 +14,51 @@ extension HNSWIndex {
         let linksPerNode0: Int
         private(set) var capacity = 0
         private(set) var slotCount = 0
-        private var vectors = UnsafeMutablePointer<Float>.allocate(capacity: 0)
-        private var layer0 = UnsafeMutablePointer<UInt32>.allocate(capacity: 0)
+        private(set) var vectors = UnsafeMutablePointer<Float>.allocate(capacity: 0)
+        private(set) var layer0 = UnsafeMutablePointer<UInt32>.allocate(capacity: 0)
         /// upper[slot][layer − 1]: links on layers 1...level of the slot.
-        private var upper: [[[UInt32]]] = []
+        private(set) var upper: [[[UInt32]]] = []
         private(set) var levels: [UInt8] = []
         private(set) var ids: [Int64] = []
         private(set) var slotOf: [Int64: UInt32] = [:]
-        private var deleted: [Bool] = []
+        private(set) var deleted: [Bool] = []
         private(set) var deletedCount = 0
+        /// A loaded file mapped copy-on-write: `vectors` and `layer0` point into it until the
+        /// first growth copies them out.
+        private var mapping: UnsafeMutableRawBufferPointer?
 
         init(dimensions: Int, linksPerNode0: Int) {
             self.dimensions = dimensions
             self.linksPerNode0 = linksPerNode0
         }
 
-        deinit {
-            vectors.deallocate()
-            layer0.deallocate()
+        /// Adopts sections of a mapped file (already validated by the loader).
+        init(dimensions: Int, linksPerNode0: Int, mapping: UnsafeMutableRawBufferPointer, vectors: UnsafeMutablePointer<Float>,
+             layer0: UnsafeMutablePointer<UInt32>, upper: [[[UInt32]]], levels: [UInt8], ids: [Int64], deleted: [Bool]) {
+            self.dimensions = dimensions
+            self.linksPerNode0 = linksPerNode0
+            self.mapping = mapping
+            self.vectors = vectors
+            self.layer0 = layer0
+            self.upper = upper
+            self.levels = levels
+            self.ids = ids
+            self.deleted = deleted
+            capacity = ids.count
+            slotCount = ids.count
+            for (slot, id) in ids.enumerated() where !deleted[slot] { slotOf[id] = UInt32(slot) }
+            deletedCount = deleted.count(where: { $0 })
+        }
+
+        deinit { release() }
+
+        private func release() {
+            if let mapping {
+                munmap(mapping.baseAddress, mapping.count)
+            } else {
+                vectors.deallocate()
+                layer0.deallocate()
+            }
         }
 
         var blockSize: Int { 1 + linksPerNode0 }
@@ -53,11 +86,11 @@ extension HNSWIndex {
         private func grow(to newCapacity: Int) {
             let newVectors = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * dimensions)
             newVectors.update(from: vectors, count: slotCount * dimensions)
-            vectors.deallocate()
-            vectors = newVectors
             let newLinks = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity * blockSize)
             newLinks.update(from: layer0, count: slotCount * blockSize)
-            layer0.deallocate()
+            release()
+            mapping = nil
+            vectors = newVectors
             layer0 = newLinks
             capacity = newCapacity
         }

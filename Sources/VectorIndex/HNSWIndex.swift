@@ -62,6 +62,21 @@ public final class HNSWIndex: @unchecked Sendable {
         random = parameters.seed
     }
 
+    /// An index around loaded storage (see `HNSWIndex+File.swift`).
+    init(dimensions: Int, metric: Metric, parameters: Parameters, storage: Storage, entryPoint: UInt32?, maxLevel: Int, random: UInt64) {
+        self.dimensions = dimensions
+        self.metric = metric
+        self.parameters = parameters
+        levelMultiplier = 1 / log(Double(parameters.M))
+        self.storage = storage
+        self.entryPoint = entryPoint
+        self.maxLevel = maxLevel
+        self.random = random
+    }
+
+    /// The level-draw stream's state, saved so inserts after a reload stay deterministic.
+    var randomState: UInt64 { random }
+
     /// Live (not deleted) vectors.
     public var count: Int { lock.read { storage.slotOf.count } }
 
