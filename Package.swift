@@ -124,7 +124,7 @@ let package = Package(
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "Inference", "COpenBLAS",
+            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

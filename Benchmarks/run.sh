@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Runs Pantry's benchmarks side by side with the reference tools, on the local dev services.
 #   Benchmarks/run.sh [copy|export|online|redis]   (online needs export's data)
+#   Benchmarks/run.sh vector [SET...]              (the vector index beside hnswlib: Benchmarks/vector.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = vector ]; then shift; exec bash Benchmarks/vector.sh "$@"; fi
 bash scripts/setup.sh >/dev/null
 for product in pantry pantry-bench; do
   swift build -c release -Xswiftc -target-cpu -Xswiftc native --product "$product"

@@ -309,6 +309,9 @@ public final class HNSWIndex: @unchecked Sendable {
         }
     }
 
+    /// Bytes held by vectors, links and the id map (not counting the process's other memory).
+    public var memoryBytes: Int { lock.read { storage.byteCount } }
+
     /// Tombstones among the stored slots.
     public var deletedCount: Int { lock.read { storage.deletedCount } }
 

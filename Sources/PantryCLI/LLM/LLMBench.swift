@@ -95,7 +95,7 @@ struct LLMBench: ParsableCommand {
                     Double(n * steps) / t, Double(steps) / single, Double(n * steps) / t / (Double(steps) / single)))
             }
         }
-        report("peak RSS (VmHWM)", peakRSS())
+        report("peak RSS (VmHWM)", ProcessMemory.mebibytes(ProcessMemory.peakResidentBytes))
         FileHandle.standardOutput.synchronizeFile()
         if !noReference { runReference() }
     }
@@ -104,15 +104,6 @@ struct LLMBench: ParsableCommand {
         let start = DispatchTime.now().uptimeNanoseconds
         try body()
         return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    }
-
-    private func peakRSS() -> String {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "?" }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            let kb = Double(line.split(separator: " ").dropFirst().first.map(String.init) ?? "0") ?? 0
-            return String(format: "%.1f MiB", kb / 1024)
-        }
-        return "?"
     }
 
     /// Runs the same measurements with llama-cpp-python in a child process.

@@ -1,0 +1,47 @@
+extension IndexBench {
+    /// The same measurements with hnswlib (Python), for the side-by-side lines: same files,
+    /// same M/efConstruction, one thread, best of 3 passes of single queries per ef.
+    /// Arguments: base queries truth metric k M efConstruction efs limit format.
+    static let hnswlibScript = #"""
+import sys, time, json, resource
+try:
+    import numpy as np, hnswlib
+except Exception as e:
+    print(f"hnswlib not importable ({e}); skipping the reference"); sys.exit(0)
+base_path, query_path, truth_path, metric, k, M, efc, efs, limit, fmt = sys.argv[1:11]
+k, M, efc, limit = int(k), int(M), int(efc), int(limit)
+def read(path, dtype):
+    raw = np.fromfile(path, dtype=np.int32)
+    d = int(raw[0]); rows = raw.reshape(-1, d + 1)[:, 1:]
+    return rows.view(dtype) if dtype == np.float32 else rows
+base = read(base_path, np.float32); queries = read(query_path, np.float32); truth = read(truth_path, np.int32)[:, :k]
+if limit: base = base[:limit]
+space = {"l2": "l2", "ip": "ip", "cosine": "cosine"}[metric]
+index = hnswlib.Index(space=space, dim=base.shape[1])
+index.init_index(max_elements=len(base), M=M, ef_construction=efc, random_seed=100)
+index.set_num_threads(1)
+t0, c0 = time.perf_counter(), time.process_time()
+index.add_items(base, np.arange(len(base)), num_threads=1)
+build, cpu = time.perf_counter() - t0, time.process_time() - c0
+index_bytes = len(base) * (base.shape[1] * 4 + (2 * M + 1) * 4 + 8) # data level 0 + labels, as hnswlib allocates
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def out(fields, text):
+    print(json.dumps(fields, sort_keys=True) if fmt == "json" else text, flush=True)
+out({"lib": "hnswlib", "phase": "build", "n": len(base), "build_s": build, "build_cpu_s": cpu, "index_bytes": index_bytes, "rss_bytes": rss},
+    f"hnswlib build {len(base)} × {base.shape[1]}: {build:.1f} s wall, {cpu:.1f} s CPU; index ≈{index_bytes/1048576:.1f} MiB, peak process {rss/1048576:.1f} MiB")
+for ef in map(int, efs.split(",")):
+    index.set_ef(max(ef, k))
+    best = 0.0
+    for _ in range(3):
+        found = []
+        t = time.perf_counter()
+        for q in queries:
+            labels, _ = index.knn_query(q, k=k)
+            found.append(labels[0])
+        best = max(best, len(queries) / (time.perf_counter() - t))
+    hits = sum(len(set(f.tolist()) & set(t.tolist())) for f, t in zip(found, truth))
+    recall = hits / truth.size
+    out({"lib": "hnswlib", "ef": ef, "recall": recall, "qps": best, "build_s": build, "index_bytes": index_bytes},
+        f"hnswlib ef {ef:4d}  recall@{k} {recall:.4f}  {best:9.0f} queries/s")
+"""#
+}
