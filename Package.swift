@@ -118,7 +118,8 @@ let package = Package(
 
         // Built-in LLM inference engine
         // Approximate nearest-neighbour search (HNSW) and exact search, no feature-store dependency
-        .target(name: "VectorIndex"),
+        .target(name: "CVectorKernels"),
+        .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
 
         .target(name: "Inference"),
 

@@ -11,6 +11,7 @@ public final class FlatIndex: @unchecked Sendable {
 
     public init(dimensions: Int, metric: Metric) throws(VectorIndexError) {
         guard (1...16_000).contains(dimensions) else { throw VectorIndexError("dimensions must be 1...16000, not \(dimensions)") }
+        _ = try VectorKernels.tier()
         self.dimensions = dimensions
         self.metric = metric
     }
@@ -55,6 +56,7 @@ public final class FlatIndex: @unchecked Sendable {
         let prepared = try metric.prepare(query, dimensions: dimensions)
         return lock.read {
             var heap = NeighborHeap(farthestFirst: true, capacity: k + 1)
+            defer { heap.release() }
             prepared.withUnsafeBufferPointer { q in
                 vectors.withUnsafeBufferPointer { all in
                     for slot in ids.indices {

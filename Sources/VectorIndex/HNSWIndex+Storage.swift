@@ -62,6 +62,10 @@ extension HNSWIndex {
         }
 
         var blockSize: Int { 1 + linksPerNode0 }
+        /// The vectors' and layer-0 links' current addresses, for a search to hold in locals
+        /// (valid while the caller holds the index's lock: growth moves them).
+        var vectorBase: UnsafePointer<Float> { UnsafePointer(vectors) }
+        var layer0Base: UnsafePointer<UInt32> { UnsafePointer(layer0) }
 
         /// Bytes held by vectors, links and id maps (for reports; not the process's total).
         var byteCount: Int {

@@ -1,3 +1,4 @@
+import CVectorKernels
 import Foundation
 import Synchronization
 
@@ -50,6 +51,7 @@ public final class HNSWIndex: @unchecked Sendable {
 
     public init(dimensions: Int, metric: Metric, parameters: Parameters = Parameters()) throws(VectorIndexError) {
         guard (1...16_000).contains(dimensions) else { throw VectorIndexError("dimensions must be 1...16000, not \(dimensions)") }
+        _ = try VectorKernels.tier()
         guard (2...256).contains(parameters.M) else { throw VectorIndexError("M must be 2...256, not \(parameters.M)") }
         guard (1...100_000).contains(parameters.efConstruction) else {
             throw VectorIndexError("efConstruction must be 1...100000, not \(parameters.efConstruction)")
@@ -218,6 +220,7 @@ public final class HNSWIndex: @unchecked Sendable {
 
     private func exactScan(_ query: UnsafePointer<Float>, k: Int, ids: Set<Int64>) -> [SearchResult] {
         var heap = NeighborHeap(farthestFirst: true, capacity: k + 1)
+        defer { heap.release() }
         for id in ids {
             guard let slot = storage.slotOf[id] else { continue }
             let d = distance(query, slot)
@@ -244,43 +247,57 @@ public final class HNSWIndex: @unchecked Sendable {
     /// Nodes that are not admitted (deleted, filtered out) are walked through but not
     /// returned, and the walk goes on until `ef` admitted ones are found or nothing nearer
     /// remains, so a selective filter does not starve the result.
+    ///
+    /// The hot loop reads the vectors, links and marks through local pointers (no class
+    /// property access, so no exclusivity checks) and picks the kernel once.
     private func searchLayer(_ query: UnsafePointer<Float>, entries: [NeighborHeap.Element], ef: Int, layer: Int,
                              admits: ((UInt32) -> Bool)?) -> [NeighborHeap.Element] {
         let visited = borrowVisited()
         defer { returnVisited(visited) }
+        let marks = visited.marks, epoch = visited.epoch
+        let vectors = storage.vectorBase, layer0 = storage.layer0Base, blockSize = storage.blockSize
+        let dimensions = self.dimensions, isL2 = metric == .l2
+        @inline(__always) func distance(to slot: UInt32) -> Float {
+            let vector = UnsafePointer(vectors + Int(slot) * dimensions)
+            return isL2 ? Distance.squaredL2(query, vector, count: dimensions) : 1 - Distance.dot(query, vector, count: dimensions)
+        }
         var candidates = NeighborHeap(farthestFirst: false, capacity: ef * 2)
+        defer { candidates.release() }
         var results = NeighborHeap(farthestFirst: true, capacity: ef + 1)
+        defer { results.release() }
         for entry in entries {
-            _ = visited.insert(entry.slot)
+            marks[Int(entry.slot)] = epoch
             candidates.push(entry.distance, entry.slot)
             if admits?(entry.slot) ?? true { results.push(entry.distance, entry.slot) }
         }
         while results.count > ef { results.pop() }
+        let prefetchBytes = min(dimensions * 4, 256)
+        @inline(__always) func expand(_ links: UnsafeBufferPointer<UInt32>) {
+            if let first = links.first { pantry_prefetch(vectors + Int(first) * dimensions, prefetchBytes) }
+            for (index, neighbor) in links.enumerated() {
+                // Start loading the next neighbour's vector while this one is compared.
+                if index + 1 < links.count { pantry_prefetch(vectors + Int(links[index + 1]) * dimensions, prefetchBytes) }
+                let mark = marks + Int(neighbor)
+                if mark.pointee == epoch { continue }
+                mark.pointee = epoch
+                let d = distance(to: neighbor)
+                guard results.count < ef || d < results.top!.distance else { continue }
+                candidates.push(d, neighbor)
+                guard admits?(neighbor) ?? true else { continue }
+                results.push(d, neighbor)
+                if results.count > ef { results.pop() }
+            }
+        }
         while let nearest = candidates.pop() {
             if results.count >= ef, nearest.distance > results.top!.distance { break }
             if layer == 0 {
-                storage.withLayer0Links(nearest.slot) { links in
-                    for neighbor in links { visit(neighbor, query, ef, &candidates, &results, visited, admits) }
-                }
+                let block = layer0 + Int(nearest.slot) * blockSize
+                expand(UnsafeBufferPointer(start: block + 1, count: Int(block.pointee)))
             } else {
-                for neighbor in storage.links(nearest.slot, layer: layer) {
-                    visit(neighbor, query, ef, &candidates, &results, visited, admits)
-                }
+                storage.links(nearest.slot, layer: layer).withUnsafeBufferPointer(expand)
             }
         }
         return results.elements
-    }
-
-    @inline(__always)
-    private func visit(_ neighbor: UInt32, _ query: UnsafePointer<Float>, _ ef: Int, _ candidates: inout NeighborHeap,
-                       _ results: inout NeighborHeap, _ visited: VisitedSet, _ admits: ((UInt32) -> Bool)?) {
-        guard visited.insert(neighbor) else { return }
-        let d = distance(query, neighbor)
-        guard results.count < ef || d < results.top!.distance else { return }
-        candidates.push(d, neighbor)
-        guard admits?(neighbor) ?? true else { return }
-        results.push(d, neighbor)
-        if results.count > ef { results.pop() }
     }
 
     @inline(__always)

@@ -1,3 +1,5 @@
+import CVectorKernels
+
 /// How two vectors are compared. Every metric is a distance: smaller is closer.
 ///
 /// - `l2`: squared Euclidean distance (the square root changes no ranking).
@@ -33,53 +35,17 @@ public enum Metric: String, Sendable, CaseIterable {
     }
 }
 
-/// SIMD distance kernels over contiguous float32 vectors (16 lanes at a time, then the rest).
+/// The distance kernels, from the C target `CVectorKernels`: AVX-512, AVX2 + FMA or portable,
+/// picked once by CPU detection (or forced by `PANTRY_CPU_TIER`).
 enum Distance {
     @inline(__always)
     static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var sum0 = SIMD16<Float>(), sum1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= count {
-            sum0 += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            sum1 += ra.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self)
-            i += 32
-        }
-        if i + 16 <= count {
-            sum0 += ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-                * rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            i += 16
-        }
-        var total = (sum0 + sum1).sum()
-        while i < count { total += a[i] * b[i]; i += 1 }
-        return total
+        pantry_vector_dot(a, b, count)
     }
 
     @inline(__always)
     static func squaredL2(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        var sum0 = SIMD16<Float>(), sum1 = SIMD16<Float>()
-        var i = 0
-        while i + 32 <= count {
-            let d0 = ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-                - rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            let d1 = ra.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self)
-                - rb.loadUnaligned(fromByteOffset: 4 * i + 64, as: SIMD16<Float>.self)
-            sum0 += d0 * d0
-            sum1 += d1 * d1
-            i += 32
-        }
-        if i + 16 <= count {
-            let d = ra.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-                - rb.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
-            sum0 += d * d
-            i += 16
-        }
-        var total = (sum0 + sum1).sum()
-        while i < count { let d = a[i] - b[i]; total += d * d; i += 1 }
-        return total
+        pantry_vector_l2sq(a, b, count)
     }
 
     /// Scales `vector` to unit length in place; a zero vector stays zero.

@@ -1,40 +1,80 @@
 /// A binary heap of (distance, slot) pairs: a max-heap when `farthestFirst`, else a min-heap.
 /// The search keeps its result set in a max-heap (the worst result on top, to be replaced) and
 /// its candidates in a min-heap (the nearest on top, to be expanded next).
+///
+/// The elements live in a raw buffer the owner frees with `release()` (a heap is a local of
+/// one search): pushes and pops then cost no uniqueness or bounds checks.
 struct NeighborHeap {
     struct Element {
         var distance: Float
         var slot: UInt32
     }
 
-    private(set) var elements: [Element] = []
+    private var buffer: UnsafeMutablePointer<Element>
+    private var capacity: Int
+    private(set) var count = 0
     let farthestFirst: Bool
 
-    init(farthestFirst: Bool, capacity: Int = 0) {
+    init(farthestFirst: Bool, capacity: Int = 16) {
         self.farthestFirst = farthestFirst
-        elements.reserveCapacity(capacity)
+        self.capacity = max(capacity, 4)
+        buffer = .allocate(capacity: self.capacity)
     }
 
-    var isEmpty: Bool { elements.isEmpty }
-    var count: Int { elements.count }
-    var top: Element? { elements.first }
+    /// Frees the buffer; the heap must not be used afterwards.
+    func release() { buffer.deallocate() }
 
-    mutating func removeAll() { elements.removeAll(keepingCapacity: true) }
+    var isEmpty: Bool { count == 0 }
+    var top: Element? { count > 0 ? buffer[0] : nil }
+    /// The elements in heap order (not sorted).
+    var elements: [Element] { Array(UnsafeBufferPointer(start: buffer, count: count)) }
 
     @inline(__always)
     private func above(_ a: Element, _ b: Element) -> Bool {
         farthestFirst ? a.distance > b.distance : a.distance < b.distance
     }
 
+    @inline(__always)
     mutating func push(_ distance: Float, _ slot: UInt32) {
-        elements.append(Element(distance: distance, slot: slot))
-        var child = elements.count - 1
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<Element>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: buffer, count: count)
+            buffer.deallocate()
+            buffer = bigger
+            capacity *= 2
+        }
+        let element = Element(distance: distance, slot: slot)
+        var child = count
+        count += 1
         while child > 0 {
             let parent = (child - 1) / 2
-            guard above(elements[child], elements[parent]) else { break }
-            elements.swapAt(child, parent)
+            guard above(element, buffer[parent]) else { break }
+            buffer[child] = buffer[parent]
             child = parent
         }
+        buffer[child] = element
+    }
+
+    @inline(__always)
+    @discardableResult
+    mutating func pop() -> Element? {
+        guard count > 0 else { return nil }
+        let first = buffer[0]
+        count -= 1
+        guard count > 0 else { return first }
+        let last = buffer[count]
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1
+            guard left < count else { break }
+            let right = left + 1
+            let child = right < count && above(buffer[right], buffer[left]) ? right : left
+            guard above(buffer[child], last) else { break }
+            buffer[parent] = buffer[child]
+            parent = child
+        }
+        buffer[parent] = last
+        return first
     }
 
     /// In a farthest-first heap of at most `k`: adds the element if it is among the `k`
@@ -43,29 +83,9 @@ struct NeighborHeap {
     mutating func keepNearest(_ k: Int, _ distance: Float, _ slot: UInt32) {
         if count < k {
             push(distance, slot)
-        } else if distance < elements[0].distance {
+        } else if distance < buffer[0].distance {
             pop()
             push(distance, slot)
         }
-    }
-
-    @discardableResult
-    mutating func pop() -> Element? {
-        guard !elements.isEmpty else { return nil }
-        let first = elements[0]
-        let last = elements.removeLast()
-        guard !elements.isEmpty else { return first }
-        elements[0] = last
-        var parent = 0
-        while true {
-            let left = 2 * parent + 1, right = left + 1
-            var best = parent
-            if left < elements.count, above(elements[left], elements[best]) { best = left }
-            if right < elements.count, above(elements[right], elements[best]) { best = right }
-            if best == parent { break }
-            elements.swapAt(parent, best)
-            parent = best
-        }
-        return first
     }
 }

@@ -1,27 +1,35 @@
 /// Which slots a search has seen, cleared in O(1) by bumping an epoch (as hnswlib's visited
-/// list pool does), so a search costs nothing proportional to the index size.
+/// list pool does), so a search costs nothing proportional to the index size. The marks live
+/// behind a raw pointer: the hot loop reads them without exclusivity checks or bounds checks
+/// (slots come from the index's own links, validated at insert and load).
 final class VisitedSet: @unchecked Sendable {  // one search at a time, handed out by a pool
-    private var marks: [UInt16]
-    private var epoch: UInt16 = 0
+    private(set) var marks: UnsafeMutablePointer<UInt16>
+    private var capacity: Int
+    private(set) var epoch: UInt16 = 0
 
-    init(capacity: Int) { marks = Array(repeating: 0, count: capacity) }
+    init(capacity: Int) {
+        self.capacity = max(capacity, 1)
+        marks = .allocate(capacity: self.capacity)
+        marks.initialize(repeating: 0, count: self.capacity)
+    }
+
+    deinit { marks.deallocate() }
 
     /// Starts a new search over `capacity` slots.
-    func reset(capacity: Int) {
-        if marks.count < capacity { marks.append(contentsOf: repeatElement(0, count: capacity - marks.count)) }
+    func reset(capacity needed: Int) {
+        if needed > capacity {
+            let grown = max(needed, capacity * 2)
+            let bigger = UnsafeMutablePointer<UInt16>.allocate(capacity: grown)
+            bigger.initialize(repeating: 0, count: grown)
+            bigger.update(from: marks, count: capacity)
+            marks.deallocate()
+            marks = bigger
+            capacity = grown
+        }
         if epoch == .max {
-            for i in marks.indices { marks[i] = 0 }
+            marks.update(repeating: 0, count: capacity)
             epoch = 0
         }
         epoch += 1
-    }
-
-    /// Marks `slot`; false when it was already marked in this search.
-    @inline(__always)
-    func insert(_ slot: UInt32) -> Bool {
-        let index = Int(slot)
-        if marks[index] == epoch { return false }
-        marks[index] = epoch
-        return true
     }
 }
