@@ -52,8 +52,12 @@ extension HNSWIndex {
         try lock.read {
             let slots = storage.slotCount
             var upper: [UInt32] = []
-            for slot in 0..<slots where storage.levels[slot] > 0 {
-                for links in storage.upper[slot] { upper.append(UInt32(links.count)); upper.append(contentsOf: links) }
+            for slot in 0..<slots {
+                for layer in stride(from: 1, through: storage.level(UInt32(slot)), by: 1) {
+                    let links = storage.links(UInt32(slot), layer: layer)
+                    upper.append(UInt32(links.count))
+                    upper.append(contentsOf: links)
+                }
             }
             guard let layout = FileLayout(slots: slots, dimensions: dimensions, linksPerNode0: M0, upperBytes: upper.count * 4) else {
                 throw VectorIndexError("index too large to save")
@@ -80,7 +84,7 @@ extension HNSWIndex {
             try writer.write(UnsafeRawBufferPointer(start: storage.vectors, count: slots * dimensions * 4), padTo: layout.layer0 - layout.vectors)
             try writer.write(UnsafeRawBufferPointer(start: storage.layer0, count: slots * (M0 + 1) * 4), padTo: layout.ids - layout.layer0)
             try storage.ids.map(\.littleEndian).withUnsafeBytes { try writer.write($0, padTo: layout.levels - layout.ids) }
-            try writer.write(storage.levels, padTo: layout.deleted - layout.levels)
+            try writer.write((0..<slots).map { UInt8(storage.level(UInt32($0))) }, padTo: layout.deleted - layout.levels)
             try writer.write(storage.deleted.map { $0 ? 1 : 0 }, padTo: layout.upper - layout.deleted)
             try upper.map(\.littleEndian).withUnsafeBytes { try writer.write($0, padTo: layout.checksum - layout.upper) }
             try writer.finish()
@@ -181,7 +185,7 @@ extension HNSWIndex {
         }
         guard offset == end else { throw fail("upper-layer section has \(end - offset) bytes left over") }
 
-        let storage = Storage(dimensions: dimensions, linksPerNode0: M0, mapping: file,
+        let storage = Storage(dimensions: dimensions, linksPerNode0: M0, linksPerNode: M, mapping: file,
                               vectors: (file.baseAddress! + layout.vectors).assumingMemoryBound(to: Float.self),
                               layer0: layer0, upper: upper, levels: levels, ids: ids, deleted: deleted)
         return HNSWIndex(dimensions: dimensions, metric: metric, parameters: parameters, storage: storage,

@@ -5,20 +5,22 @@ import Darwin
 #endif
 
 extension HNSWIndex {
-    /// The index's memory: vectors back to back (float32), layer-0 links in fixed blocks of
-    /// `1 + M0` UInt32s per slot (count, then links) so a search reads them without
-    /// indirection, and the few upper-layer link lists per slot. Slots only grow; a deleted
-    /// slot keeps its vector and links (the graph still routes through it).
+    /// The index's memory, all in raw buffers so that builder threads can each write their own
+    /// slots' links without touching shared Swift containers: vectors back to back (float32);
+    /// layer-0 links in fixed blocks of `1 + M0` UInt32s per slot (count, then links), read by
+    /// a search without indirection; and per slot with upper layers one block of
+    /// `level × (1 + M)`. Slots only grow; a deleted slot keeps its vector and links (the graph
+    /// still routes through it).
     final class Storage {
         let dimensions: Int
         let linksPerNode0: Int
+        let linksPerNode: Int
         private(set) var capacity = 0
         private(set) var slotCount = 0
         private(set) var vectors = UnsafeMutablePointer<Float>.allocate(capacity: 0)
         private(set) var layer0 = UnsafeMutablePointer<UInt32>.allocate(capacity: 0)
-        /// upper[slot][layer − 1]: links on layers 1...level of the slot.
-        private(set) var upper: [[[UInt32]]] = []
-        private(set) var levels: [UInt8] = []
+        private var upper = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>.allocate(capacity: 0)
+        private var levelBytes = UnsafeMutablePointer<UInt8>.allocate(capacity: 0)
         private(set) var ids: [Int64] = []
         private(set) var slotOf: [Int64: UInt32] = [:]
         private(set) var deleted: [Bool] = []
@@ -27,32 +29,42 @@ extension HNSWIndex {
         /// first growth copies them out.
         private var mapping: UnsafeMutableRawBufferPointer?
 
-        init(dimensions: Int, linksPerNode0: Int) {
+        init(dimensions: Int, linksPerNode0: Int, linksPerNode: Int) {
             self.dimensions = dimensions
             self.linksPerNode0 = linksPerNode0
+            self.linksPerNode = linksPerNode
         }
 
-        /// Adopts sections of a mapped file (already validated by the loader).
-        init(dimensions: Int, linksPerNode0: Int, mapping: UnsafeMutableRawBufferPointer, vectors: UnsafeMutablePointer<Float>,
-             layer0: UnsafeMutablePointer<UInt32>, upper: [[[UInt32]]], levels: [UInt8], ids: [Int64], deleted: [Bool]) {
+        /// Adopts sections of a mapped file (already validated by the loader); `upper[slot]`
+        /// holds the links of layers 1...level.
+        init(dimensions: Int, linksPerNode0: Int, linksPerNode: Int, mapping: UnsafeMutableRawBufferPointer,
+             vectors: UnsafeMutablePointer<Float>, layer0: UnsafeMutablePointer<UInt32>, upper: [[[UInt32]]],
+             levels: [UInt8], ids: [Int64], deleted: [Bool]) {
             self.dimensions = dimensions
             self.linksPerNode0 = linksPerNode0
+            self.linksPerNode = linksPerNode
             self.mapping = mapping
             self.vectors = vectors
             self.layer0 = layer0
-            self.upper = upper
-            self.levels = levels
             self.ids = ids
             self.deleted = deleted
             capacity = ids.count
             slotCount = ids.count
-            for (slot, id) in ids.enumerated() where !deleted[slot] { slotOf[id] = UInt32(slot) }
+            self.upper = .allocate(capacity: capacity)
+            levelBytes = .allocate(capacity: capacity)
+            for slot in 0..<slotCount {
+                levelBytes[slot] = levels[slot]
+                self.upper[slot] = allocateUpper(level: Int(levels[slot]))
+                for (index, links) in upper[slot].enumerated() { setLinks(UInt32(slot), layer: index + 1, to: links) }
+                if !deleted[slot] { slotOf[ids[slot]] = UInt32(slot) }
+            }
             deletedCount = deleted.count(where: { $0 })
         }
 
-        deinit { release() }
-
-        private func release() {
+        deinit {
+            for slot in 0..<slotCount { upper[slot]?.deallocate() }
+            upper.deallocate()
+            levelBytes.deallocate()
             if let mapping {
                 munmap(mapping.baseAddress, mapping.count)
             } else {
@@ -62,15 +74,25 @@ extension HNSWIndex {
         }
 
         var blockSize: Int { 1 + linksPerNode0 }
+        var upperBlockSize: Int { 1 + linksPerNode }
         /// The vectors' and layer-0 links' current addresses, for a search to hold in locals
         /// (valid while the caller holds the index's lock: growth moves them).
         var vectorBase: UnsafePointer<Float> { UnsafePointer(vectors) }
         var layer0Base: UnsafePointer<UInt32> { UnsafePointer(layer0) }
 
-        /// Bytes held by vectors, links and id maps (for reports; not the process's total).
+        /// Bytes held by vectors, links, ids and the id map (for reports; not the whole process).
         var byteCount: Int {
-            let upperLinks = upper.reduce(0) { $0 + $1.reduce(0) { $0 + 4 * $1.count + 32 } }
-            return capacity * (4 * dimensions + 4 * blockSize + 8 + 2) + upperLinks + slotOf.count * 24
+            var upperBytes = 0
+            for slot in 0..<slotCount { upperBytes += Int(levelBytes[slot]) * upperBlockSize * 4 }
+            return capacity * (4 * dimensions + 4 * blockSize + 8 + 8 + 1 + 1) + upperBytes + slotOf.count * 24
+        }
+
+        @inline(__always)
+        func level(_ slot: UInt32) -> Int { Int(levelBytes[Int(slot)]) }
+
+        /// Makes room for `total` slots in all (exactly, so a batch of known size wastes nothing).
+        func reserve(_ total: Int) {
+            if total > capacity { grow(to: total) }
         }
 
         func append(id: Int64, vector: [Float], level: Int) -> UInt32 {
@@ -78,8 +100,8 @@ extension HNSWIndex {
             let slot = slotCount
             vector.withUnsafeBufferPointer { (vectors + slot * dimensions).update(from: $0.baseAddress!, count: dimensions) }
             layer0[slot * blockSize] = 0
-            upper.append(Array(repeating: [], count: level))
-            levels.append(UInt8(level))
+            upper[slot] = allocateUpper(level: level)
+            levelBytes[slot] = UInt8(level)
             ids.append(id)
             deleted.append(false)
             slotOf[id] = UInt32(slot)
@@ -87,51 +109,66 @@ extension HNSWIndex {
             return UInt32(slot)
         }
 
+        private func allocateUpper(level: Int) -> UnsafeMutablePointer<UInt32>? {
+            guard level > 0 else { return nil }
+            let block = UnsafeMutablePointer<UInt32>.allocate(capacity: level * upperBlockSize)
+            block.initialize(repeating: 0, count: level * upperBlockSize)
+            return block
+        }
+
         private func grow(to newCapacity: Int) {
             let newVectors = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * dimensions)
             newVectors.update(from: vectors, count: slotCount * dimensions)
             let newLinks = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity * blockSize)
             newLinks.update(from: layer0, count: slotCount * blockSize)
-            release()
-            mapping = nil
-            vectors = newVectors
-            layer0 = newLinks
+            let newUpper = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>.allocate(capacity: newCapacity)
+            newUpper.update(from: upper, count: slotCount)
+            let newLevels = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
+            newLevels.update(from: levelBytes, count: slotCount)
+            if let mapping {
+                munmap(mapping.baseAddress, mapping.count)
+                self.mapping = nil
+            } else {
+                vectors.deallocate()
+                layer0.deallocate()
+            }
+            upper.deallocate()
+            levelBytes.deallocate()
+            (vectors, layer0, upper, levelBytes) = (newVectors, newLinks, newUpper, newLevels)
+            ids.reserveCapacity(newCapacity)
+            deleted.reserveCapacity(newCapacity)
             capacity = newCapacity
         }
 
         @inline(__always)
         func vector(_ slot: UInt32) -> UnsafePointer<Float> { UnsafePointer(vectors + Int(slot) * dimensions) }
 
+        /// The count-then-links block of `slot` on `layer` (layer ≤ the slot's level).
         @inline(__always)
-        func withLayer0Links<T>(_ slot: UInt32, _ body: (UnsafeBufferPointer<UInt32>) -> T) -> T {
-            let block = layer0 + Int(slot) * blockSize
+        func linkBlock(_ slot: UInt32, layer: Int) -> UnsafeMutablePointer<UInt32> {
+            layer == 0 ? layer0 + Int(slot) * blockSize : upper[Int(slot)]! + (layer - 1) * upperBlockSize
+        }
+
+        @inline(__always)
+        func withLinks<T>(_ slot: UInt32, layer: Int, _ body: (UnsafeBufferPointer<UInt32>) -> T) -> T {
+            let block = linkBlock(slot, layer: layer)
             return body(UnsafeBufferPointer(start: block + 1, count: Int(block.pointee)))
         }
 
-        func links(_ slot: UInt32, layer: Int) -> [UInt32] {
-            layer == 0 ? withLayer0Links(slot) { Array($0) } : upper[Int(slot)][layer - 1]
-        }
+        func links(_ slot: UInt32, layer: Int) -> [UInt32] { withLinks(slot, layer: layer) { Array($0) } }
 
         func setLinks(_ slot: UInt32, layer: Int, to links: [UInt32]) {
-            if layer == 0 {
-                precondition(links.count <= linksPerNode0, "layer-0 list over M0")
-                let block = layer0 + Int(slot) * blockSize
-                block.pointee = UInt32(links.count)
-                links.withUnsafeBufferPointer { (block + 1).update(from: $0.baseAddress!, count: links.count) }
-            } else {
-                upper[Int(slot)][layer - 1] = links
-            }
+            precondition(links.count <= (layer == 0 ? linksPerNode0 : linksPerNode), "link list over its limit")
+            let block = linkBlock(slot, layer: layer)
+            block.pointee = UInt32(links.count)
+            for (index, link) in links.enumerated() { block[1 + index] = link }
         }
 
         func appendLink(_ slot: UInt32, layer: Int, _ link: UInt32) {
-            if layer == 0 {
-                let block = layer0 + Int(slot) * blockSize
-                precondition(Int(block.pointee) < linksPerNode0, "layer-0 list over M0")
-                block[1 + Int(block.pointee)] = link
-                block.pointee += 1
-            } else {
-                upper[Int(slot)][layer - 1].append(link)
-            }
+            let block = linkBlock(slot, layer: layer)
+            precondition(Int(block.pointee) < (layer == 0 ? linksPerNode0 : linksPerNode), "link list over its limit")
+            block[1 + Int(block.pointee)] = link
+            block.pointee += 1
         }
 
         @inline(__always)

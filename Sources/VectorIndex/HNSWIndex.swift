@@ -60,7 +60,7 @@ public final class HNSWIndex: @unchecked Sendable {
         self.metric = metric
         self.parameters = parameters
         levelMultiplier = 1 / log(Double(parameters.M))
-        storage = Storage(dimensions: dimensions, linksPerNode0: 2 * parameters.M)
+        storage = Storage(dimensions: dimensions, linksPerNode0: 2 * parameters.M, linksPerNode: parameters.M)
         random = parameters.seed
     }
 
@@ -235,9 +235,11 @@ public final class HNSWIndex: @unchecked Sendable {
         var improved = true
         while improved {
             improved = false
-            for neighbor in storage.links(current, layer: layer) {
-                let d = distance(query, neighbor)
-                if d < best { best = d; current = neighbor; improved = true }
+            storage.withLinks(current, layer: layer) { links in
+                for neighbor in links {
+                    let d = distance(query, neighbor)
+                    if d < best { best = d; current = neighbor; improved = true }
+                }
             }
         }
         return (current, best)
@@ -294,7 +296,7 @@ public final class HNSWIndex: @unchecked Sendable {
                 let block = layer0 + Int(nearest.slot) * blockSize
                 expand(UnsafeBufferPointer(start: block + 1, count: Int(block.pointee)))
             } else {
-                storage.links(nearest.slot, layer: layer).withUnsafeBufferPointer(expand)
+                storage.withLinks(nearest.slot, layer: layer, expand)
             }
         }
         return results.elements
