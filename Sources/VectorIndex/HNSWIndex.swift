@@ -1,4 +1,5 @@
 import CVectorKernels
+import Dispatch
 import Foundation
 import Synchronization
 
@@ -94,10 +95,70 @@ public final class HNSWIndex: @unchecked Sendable {
         }
     }
 
+    /// Adds many vectors, linking them on `threads` threads. With one thread the graph is the
+    /// one the same `add(id:vector:)` calls would build (levels are drawn in batch order).
+    /// Ids already present get the new vector; an id twice in the batch is an error.
+    public func add(ids: [Int64], vectors: [[Float]], threads: Int = 1, progress: (@Sendable (Int) -> Void)? = nil) throws(VectorIndexError) {
+        guard ids.count == vectors.count else { throw VectorIndexError("\(ids.count) ids for \(vectors.count) vectors") }
+        guard (1...256).contains(threads) else { throw VectorIndexError("threads must be 1...256, not \(threads)") }
+        var seen = Set<Int64>(minimumCapacity: ids.count)
+        for id in ids where !seen.insert(id).inserted { throw VectorIndexError("id \(id) appears twice in the batch") }
+        var prepared: [[Float]] = []
+        prepared.reserveCapacity(vectors.count)
+        for (index, vector) in vectors.enumerated() {
+            do { prepared.append(try metric.prepare(vector, dimensions: dimensions)) } catch {
+                throw VectorIndexError("vector \(index) (id \(ids[index])): \(error.description)")
+            }
+        }
+        lock.write {
+            storage.reserve(storage.slotCount + ids.count)
+            let first = storage.slotCount
+            for (id, vector) in zip(ids, prepared) {
+                if let old = storage.slotOf[id] { storage.markDeleted(old) }
+                _ = storage.append(id: id, vector: vector, level: drawLevel())
+            }
+            let slots = first..<storage.slotCount
+            if threads == 1 {
+                for slot in slots {
+                    link(UInt32(slot), locks: nil)
+                    if (slot - first) % 1_000 == 999 { progress?(slot - first + 1) }
+                }
+            } else {
+                let locks = NodeLocks(count: storage.slotCount)
+                let next = Mutex(slots.lowerBound)
+                DispatchQueue.concurrentPerform(iterations: threads) { _ in
+                    while true {
+                        let slot = next.withLock { value -> Int in defer { value += 1 }; return value }
+                        guard slot < slots.upperBound else { return }
+                        link(UInt32(slot), locks: locks)
+                        if (slot - first) % 1_000 == 999 { progress?(slot - first + 1) }
+                    }
+                }
+            }
+            progress?(slots.count)
+        }
+    }
+
     private func insert(id: Int64, vector: [Float]) {
-        let level = drawLevel()
-        let slot = storage.append(id: id, vector: vector, level: level)
-        guard let entry = entryPoint else {
+        link(storage.append(id: id, vector: vector, level: drawLevel()), locks: nil)
+    }
+
+    /// Algorithm 1: links a stored slot into the graph. With `locks`, other threads link other
+    /// slots at the same time: every read or rewrite of a link list holds that node's lock, and
+    /// the entry point is read, and raised by a node above the top layer, under the global lock
+    /// (held through such a node's whole insertion, as hnswlib does).
+    private func link(_ slot: UInt32, locks: NodeLocks?) {
+        let level = storage.level(slot)
+        if let locks { pthread_mutex_lock(locks.global) }
+        let topLevel = maxLevel
+        let entryCopy = entryPoint
+        var holdsGlobal = locks != nil
+        if let locks, level <= topLevel, entryCopy != nil {
+            pthread_mutex_unlock(locks.global)
+            holdsGlobal = false
+        }
+        defer { if holdsGlobal, let locks { pthread_mutex_unlock(locks.global) } }
+        guard let entry = entryCopy else {
             entryPoint = slot
             maxLevel = level
             return
@@ -106,23 +167,28 @@ public final class HNSWIndex: @unchecked Sendable {
         var nearest = entry
         var nearestDistance = distance(query, nearest)
         // Greedy descent through the layers above the new node's top layer.
-        if maxLevel > level {
-            for layer in stride(from: maxLevel, to: level, by: -1) {
-                (nearest, nearestDistance) = greedyClosest(query, from: nearest, distance: nearestDistance, layer: layer)
+        if topLevel > level {
+            for layer in stride(from: topLevel, to: level, by: -1) {
+                (nearest, nearestDistance) = greedyClosest(query, from: nearest, distance: nearestDistance, layer: layer, locks: locks)
             }
         }
         var entries = [NeighborHeap.Element(distance: nearestDistance, slot: nearest)]
-        for layer in stride(from: min(level, maxLevel), through: 0, by: -1) {
-            let found = searchLayer(query, entries: entries, ef: parameters.efConstruction, layer: layer, admits: nil)
+        for layer in stride(from: min(level, topLevel), through: 0, by: -1) {
+            let found = searchLayer(query, entries: entries, ef: parameters.efConstruction, layer: layer, admits: nil, locks: locks)
             let chosen = selectNeighbors(found, max: M)
-            storage.setLinks(slot, layer: layer, to: chosen.map(\.slot))
-            for neighbor in chosen { connect(neighbor.slot, to: slot, distance: neighbor.distance, layer: layer) }
+            withLock(locks, slot) { storage.setLinks(slot, layer: layer, to: chosen.map(\.slot)) }
+            for neighbor in chosen { connect(neighbor.slot, to: slot, distance: neighbor.distance, layer: layer, locks: locks) }
             entries = found
         }
-        if level > maxLevel {
+        if level > topLevel {
             entryPoint = slot
             maxLevel = level
         }
+    }
+
+    @inline(__always)
+    private func withLock<T>(_ locks: NodeLocks?, _ slot: UInt32, _ body: () -> T) -> T {
+        if let locks { locks.withLock(slot, body) } else { body() }
     }
 
     /// ⌊−ln(U)·mL⌋ for U uniform in (0, 1], from a seeded SplitMix64 stream.
@@ -137,6 +203,10 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// Adds `newcomer` to `node`'s links on `layer`; a full list is shrunk by the heuristic.
+    private func connect(_ node: UInt32, to newcomer: UInt32, distance: Float, layer: Int, locks: NodeLocks?) {
+        withLock(locks, node) { connect(node, to: newcomer, distance: distance, layer: layer) }
+    }
+
     private func connect(_ node: UInt32, to newcomer: UInt32, distance: Float, layer: Int) {
         let limit = layer == 0 ? M0 : M
         var links = storage.links(node, layer: layer)
@@ -230,16 +300,16 @@ public final class HNSWIndex: @unchecked Sendable {
     }
 
     /// Follows links on `layer` to the node nearest `query` (ef = 1).
-    private func greedyClosest(_ query: UnsafePointer<Float>, from start: UInt32, distance startDistance: Float, layer: Int) -> (UInt32, Float) {
+    private func greedyClosest(_ query: UnsafePointer<Float>, from start: UInt32, distance startDistance: Float, layer: Int,
+                               locks: NodeLocks? = nil) -> (UInt32, Float) {
         var current = start, best = startDistance
         var improved = true
         while improved {
             improved = false
-            storage.withLinks(current, layer: layer) { links in
-                for neighbor in links {
-                    let d = distance(query, neighbor)
-                    if d < best { best = d; current = neighbor; improved = true }
-                }
+            let links = withLock(locks, current) { storage.links(current, layer: layer) }
+            for neighbor in links {
+                let d = distance(query, neighbor)
+                if d < best { best = d; current = neighbor; improved = true }
             }
         }
         return (current, best)
@@ -253,7 +323,7 @@ public final class HNSWIndex: @unchecked Sendable {
     /// The hot loop reads the vectors, links and marks through local pointers (no class
     /// property access, so no exclusivity checks) and picks the kernel once.
     private func searchLayer(_ query: UnsafePointer<Float>, entries: [NeighborHeap.Element], ef: Int, layer: Int,
-                             admits: ((UInt32) -> Bool)?) -> [NeighborHeap.Element] {
+                             admits: ((UInt32) -> Bool)?, locks: NodeLocks? = nil) -> [NeighborHeap.Element] {
         let visited = borrowVisited()
         defer { returnVisited(visited) }
         let marks = visited.marks, epoch = visited.epoch
@@ -292,7 +362,10 @@ public final class HNSWIndex: @unchecked Sendable {
         }
         while let nearest = candidates.pop() {
             if results.count >= ef, nearest.distance > results.top!.distance { break }
-            if layer == 0 {
+            if let locks {
+                // Another builder thread may be rewriting this list: read a copy under its lock.
+                locks.withLock(nearest.slot) { storage.links(nearest.slot, layer: layer) }.withUnsafeBufferPointer(expand)
+            } else if layer == 0 {
                 let block = layer0 + Int(nearest.slot) * blockSize
                 expand(UnsafeBufferPointer(start: block + 1, count: Int(block.pointee)))
             } else {

@@ -1,5 +1,6 @@
 import DemoData
 import Foundation
+import Synchronization
 import Testing
 @testable import VectorIndex
 
@@ -34,6 +35,29 @@ struct HNSWIndexTests {
         }
         let (a, b) = (try build(), try build())
         for query in queries { #expect(try a.search(query, k: 10, ef: 32) == b.search(query, k: 10, ef: 32)) }
+    }
+
+    @Test("a batch on one thread builds the graph the same adds one by one would; on two threads recall holds")
+    func batchBuild() async throws {
+        let (base, queries) = Fixture.clustered(count: 2_000, queries: 50)
+        let ids = base.indices.map { Int64($0) * 5 }
+        let single = try HNSWIndex(dimensions: 32, metric: .l2)
+        for (id, vector) in zip(ids, base) { try single.add(id: id, vector: vector) }
+        let batch = try HNSWIndex(dimensions: 32, metric: .l2)
+        let reported = Mutex(0)
+        try batch.add(ids: ids, vectors: base, threads: 1, progress: { count in reported.withLock { $0 = count } })
+        #expect(reported.withLock { $0 } == base.count)
+        for query in queries { #expect(try batch.search(query, k: 10, ef: 48) == single.search(query, k: 10, ef: 48)) }
+
+        let parallel = try HNSWIndex(dimensions: 32, metric: .l2)
+        try parallel.add(ids: ids, vectors: base, threads: 2)
+        #expect(parallel.count == base.count)
+        let flat = try Fixture.flat(base, metric: .l2, ids: { ids[$0] })
+        let recall = Fixture.recall(try queries.map { try parallel.search($0, k: 10, ef: 64) }, try queries.map { try flat.search($0, k: 10) })
+        #expect(recall >= 0.95, "two threads: recall \(recall)")
+        #expect(throws: VectorIndexError("id 5 appears twice in the batch")) { try parallel.add(ids: [5, 5], vectors: [base[0], base[1]]) }
+        #expect(throws: VectorIndexError.self) { try parallel.add(ids: [1], vectors: [[1, 2]]) }
+        await Task.yield()
     }
 
     @Test("after deleting 30 %, no deleted id is returned; recall holds, and compaction restores a clean graph")
