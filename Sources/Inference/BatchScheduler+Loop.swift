@@ -6,7 +6,11 @@ extension BatchScheduler {
         while true {
             let (active, freed, stopped) = admit()
             for w in freed { w.resume() }
-            if stopped { return }
+            if stopped {
+                // Between steps, so nothing else touches these requests any more.
+                for r in active { r.continuation.resume(throwing: InferenceError.cancelled) }
+                return
+            }
             if active.isEmpty {
                 wakeup.lock()
                 if state.withLock({ $0.waiting.isEmpty && !$0.stopped }) { _ = wakeup.wait(until: Date().addingTimeInterval(0.5)) }
@@ -18,9 +22,13 @@ extension BatchScheduler {
     }
 
     /// Moves waiting requests into free slots; returns the active set and queue waiters to wake.
+    /// Once stopped, it hands back (and forgets) the requests still active, for cancelling.
     private func admit() -> ([Request], [CheckedContinuation<Void, Never>], Bool) {
         state.withLock { s in
-            if s.stopped { return ([], [], true) }
+            if s.stopped {
+                defer { s.active.removeAll() }
+                return (s.active, [], true)
+            }
             while s.active.count < configuration.maxActive, !s.waiting.isEmpty {
                 s.active.append(s.waiting.removeFirst())
             }

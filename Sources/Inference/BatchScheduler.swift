@@ -106,12 +106,16 @@ public final class BatchScheduler: Sendable {
         }
     }
 
-    /// Stops the scheduler thread; pending requests fail with ``InferenceError/cancelled``.
+    /// Stops the scheduler: waiting requests fail with ``InferenceError/cancelled`` at once;
+    /// requests being decoded belong to the scheduler thread, which finishes the step it is in
+    /// (a request that completes in it gets its result) and then cancels the rest. Each
+    /// request is answered exactly once. Safe to call from any thread, a token callback
+    /// included, and more than once.
     public func shutdown() {
         let (pending, waiters) = state.withLock { s -> ([Request], [CheckedContinuation<Void, Never>]) in
             s.stopped = true
-            defer { s.waiting.removeAll(); s.active.removeAll(); s.slotWaiters.removeAll() }
-            return (s.waiting + s.active, s.slotWaiters)
+            defer { s.waiting.removeAll(); s.slotWaiters.removeAll() }
+            return (s.waiting, s.slotWaiters)
         }
         for r in pending { r.continuation.resume(throwing: InferenceError.cancelled) }
         for w in waiters { w.resume() }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import Inference
 
@@ -49,5 +50,28 @@ struct SchedulerTests {
         await #expect(throws: InferenceError.queueFull) {
             _ = try await scheduler.generate(promptTokens: [504], options: GenerationOptions(maxTokens: 1))
         }
+    }
+
+    @Test("shutdown in the middle of a step: the request being decoded is answered exactly once, queued ones are cancelled")
+    func shutdownMidStep() async throws {
+        let engine = try SmallEngines.make(.int8)
+        var config = BatchScheduler.Configuration()
+        config.maxActive = 1
+        let scheduler = BatchScheduler(engine: engine, configuration: config)
+        defer { scheduler.shutdown() }
+        let started = Mutex(false)
+        // The token callback runs inside the step: shutting down there is shutting down mid-step.
+        // The request finishes in that same step (one token), which used to answer it twice.
+        async let first = scheduler.generate(promptTokens: [504, 3575], options: GenerationOptions(maxTokens: 1, stopAtEOS: false),
+                                             onToken: { _ in started.withLock { $0 = true }; scheduler.shutdown() })
+        while scheduler.load.active == 0 && !started.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(1)) }
+        let queued = Task { try await scheduler.generate(promptTokens: [33, 34], options: GenerationOptions(maxTokens: 8, stopAtEOS: false)) }
+        do {
+            #expect(try await first.tokens.count == 1)
+        } catch {
+            #expect(error as? InferenceError == .cancelled)
+        }
+        await #expect(throws: InferenceError.cancelled) { try await queued.value }
+        #expect(scheduler.load.waiting == 0)
     }
 }
