@@ -1,5 +1,5 @@
 # Pantry developer targets. Release builds are tuned for this machine's CPU.
-RELEASE_FLAGS = -c release -Xswiftc -target-cpu -Xswiftc native
+RELEASE_FLAGS = $(shell bash scripts/release-flags.sh)
 
 .PHONY: setup build release test demo bench up down
 setup:

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 if [ "${1:-}" = vector ]; then shift; exec bash Benchmarks/vector.sh "$@"; fi
 bash scripts/setup.sh >/dev/null
 for product in pantry pantry-bench; do
-  swift build -c release -Xswiftc -target-cpu -Xswiftc native --product "$product"
+  swift build $(bash scripts/release-flags.sh) --product "$product"
 done
 PANTRY_BIN=.build/release/pantry bash scripts/services.sh up >/dev/null
 source .pantry/services.env

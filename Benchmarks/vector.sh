@@ -13,7 +13,7 @@ if ! "$VENV/bin/python" -c "import hnswlib, numpy" 2>/dev/null; then
   python3 -m venv "$VENV"
   "$VENV/bin/pip" install -q numpy hnswlib==0.8.0
 fi
-swift build -c release ${SWIFT_RELEASE_FLAGS:--Xswiftc -target-cpu -Xswiftc native} --product pantry
+swift build $(bash scripts/release-flags.sh) --product pantry
 PANTRY=.build/release/pantry
 DATA="$STATE/vector-data"
 sets=("$@")

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-swift build -c release -Xswiftc -target-cpu -Xswiftc native --product pantry
+swift build $(bash scripts/release-flags.sh) --product pantry
 PANTRY=.build/release/pantry
 step() { printf '\n== %s\n' "$*"; }
 

@@ -4,6 +4,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
+# Release builds must also compile for x86-64 CPUs without AVX-512 (Haswell: AVX2 + FMA), with
+# the portable inference kernels, as scripts/release-flags.sh chooses on such a CPU.
+if [ "$(uname -m)" = x86_64 ] && [ $# -eq 0 ]; then
+  swift build -c release -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DPANTRY_PORTABLE_KERNELS \
+    --product pantry --build-path .build/haswell
+fi
 bash scripts/services.sh up
 trap 'bash scripts/services.sh down' EXIT
 source .pantry/services.env
