@@ -80,7 +80,10 @@ let package = Package(
         .target(name: "SchemaMigrations", dependencies: [
             "Postgres",
             .product(name: "Logging", package: "swift-log"),
-        ]),
+        ], plugins: [.plugin(name: "EmbedMigrations")]),
+        // Build-time embedding of Migrations/*.sql into SchemaMigrations
+        .executableTarget(name: "MigrationEmbedder"),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["MigrationEmbedder"]),
 
         // Feature store: definitions and registry, offline store
         .target(name: "FeatureRegistry", dependencies: [

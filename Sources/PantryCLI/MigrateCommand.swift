@@ -7,7 +7,7 @@ import Postgres
 struct MigrateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "migrate",
-        abstract: "Apply pending migrations from Migrations/ (or list their state with --status).")
+        abstract: "Apply Pantry's schema migrations, embedded in the binary (or list their state with --status).")
 
     @OptionGroup var global: GlobalOptions
 
@@ -16,7 +16,7 @@ struct MigrateCommand: AsyncParsableCommand {
 
     func run() async throws {
         let settings = try await global.settings()
-        let migrator = try Migrator(directory: settings.migrationsDirectory)
+        let migrator = try settings.migrationsDirectory.map { try Migrator(directory: $0) } ?? Migrator.embedded()
         let pool = PostgresPool(configuration: settings.postgresConfiguration)
         defer { pool.close() }
         if status {

@@ -35,6 +35,11 @@ public struct Migrator: Sendable {
         self.init(migrations: try Migration.load(from: directory), logger: logger)
     }
 
+    /// Pantry's own schema as embedded in this binary.
+    public static func embedded(logger: Logger = Logger(label: "pantry.migrate")) throws -> Migrator {
+        Migrator(migrations: try Migration.embedded(), logger: logger)
+    }
+
     /// Applies what is pending; returns the versions applied now.
     @discardableResult
     public func migrate(on connection: PostgresConnection) throws -> [Int] {

@@ -72,7 +72,9 @@ public struct PantrySettings: Sendable {
         public var healthTimeoutSeconds: Double
     }
     public var services: Services
-    public var migrationsDirectory: String
+    /// A folder of migrations to apply instead of the schema embedded in the binary (for
+    /// developing Pantry's schema); nil, the default, means the embedded one.
+    public var migrationsDirectory: String?
     /// Folder of feature definition files (`*.yaml`).
     public var featuresDirectory: String
     public var logLevel: String
@@ -144,7 +146,8 @@ public struct PantrySettings: Sendable {
             idleTimeoutSeconds: try config.checkedDouble("server.idle_timeout_seconds", default: 60, in: 0.01...86_400),
             shutdownGraceSeconds: try config.checkedDouble("server.shutdown_grace_seconds", default: 5, in: 0...3_600),
             healthTimeoutSeconds: try config.checkedDouble("server.health_timeout_seconds", default: 1, in: 0.01...60))
-        migrationsDirectory = Self.absolute(try config.checkedString("migrations_directory", default: "Migrations"), root: root)
+        let migrations = try config.checkedString("migrations_directory", default: "")
+        migrationsDirectory = migrations.isEmpty ? nil : Self.absolute(migrations, root: root)
         featuresDirectory = Self.absolute(try config.checkedString("features_directory", default: "Config/features"), root: root)
         logLevel = try config.checkedString("log_level", default: "info",
                                             oneOf: ["trace", "debug", "info", "notice", "warning", "error", "critical"])

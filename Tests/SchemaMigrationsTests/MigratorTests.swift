@@ -35,13 +35,25 @@ struct MigratorTests {
         try await TestServers.withTemporaryDatabase(on: server) { url in
             let connection = connect(url)
             defer { connection.close() }
-            let migrator = try Migrator(directory: TestServers.repositoryRoot + "/Migrations")
+            let migrator = try Migrator.embedded()
             #expect(try migrator.migrate(on: connection).count == migrator.migrations.count)
+            // The folder they were embedded from finds the same checksums: nothing changed.
+            let folder = try Migrator(directory: TestServers.repositoryRoot + "/Migrations")
+            #expect(try folder.status(on: connection).allSatisfy { $0.state == .applied })
             let storage = try connection.query("SELECT value FROM pantry.capabilities WHERE name = 'embedding_storage'")[0].decode(String.self, at: 0)
             let hasVector = try connection.query("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'")[0].decode(Int.self, at: 0) > 0
             #expect(storage == (hasVector ? "vector" : "real[]"))
             #expect(hasVector == (variable == "PANTRY_POSTGRES_URL"))
         }
+    }
+
+    @Test("the binary embeds Migrations/ exactly: every file, in order, with its text")
+    func embeddedMatchesFolder() throws {
+        let embedded = try Migration.embedded(), folder = try Migration.load(from: TestServers.repositoryRoot + "/Migrations")
+        #expect(embedded.map(\.version) == folder.map(\.version))
+        #expect(embedded.map(\.name) == folder.map(\.name))
+        #expect(embedded.map(\.sql) == folder.map(\.sql))
+        #expect(embedded.count >= 5)
     }
 
     @Test("applying twice is a no-op; status reports every migration applied")

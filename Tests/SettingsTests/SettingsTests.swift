@@ -15,7 +15,7 @@ struct SettingsTests {
         #expect(settings.redis.url == "redis://:pantry@127.0.0.1:56379/0")
         #expect(settings.services.postgresFlavor == "pgvector")
         #expect(settings.postgres.poolSize == 8)
-        #expect(settings.migrationsDirectory == TestServers.repositoryRoot + "/Migrations")
+        #expect(settings.migrationsDirectory == nil, "the schema embedded in the binary is used")
         #expect(settings.rootDirectory == TestServers.repositoryRoot)
     }
 
