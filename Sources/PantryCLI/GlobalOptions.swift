@@ -25,6 +25,16 @@ struct GlobalOptions: ParsableArguments {
             handler.logLevel = level
             return handler
         }
+        if settings.configFile == nil {
+            // Silently using default ports could reach another checkout's services: say so.
+            FileHandle.standardError.write(Data("""
+                pantry: no settings file (looked for Config/pantry.yaml in \(settings.rootDirectory) and the folders above it; \
+                --config or PANTRY_CONFIG name one): using defaults and PANTRY_* variables, with project root \
+                \(settings.rootDirectory), project \(settings.project), PostgreSQL \(settings.postgresConfiguration.redactedURL), \
+                Redis \(RedisConfiguration.redact(settings.redis.url))
+
+                """.utf8))
+        }
         return settings
     }
 }

@@ -80,6 +80,8 @@ public struct PantrySettings: Sendable {
     public var logLevel: String
     /// The folder that holds `Config/`, `Migrations/` and `.pantry/`.
     public var rootDirectory: String
+    /// The settings file read, or nil when none was found (defaults and environment only).
+    public var configFile: String?
 
     /// Loads settings from the YAML file (if present) and the environment.
     ///
@@ -105,7 +107,9 @@ public struct PantrySettings: Sendable {
         }
         let root = path.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().deletingLastPathComponent().path }
             ?? FileManager.default.currentDirectoryPath
-        return try PantrySettings(reader: ConfigReader(providers: providers), root: root)
+        var settings = try PantrySettings(reader: ConfigReader(providers: providers), root: root)
+        settings.configFile = path
+        return settings
     }
 
     init(reader config: ConfigReader, root: String) throws {

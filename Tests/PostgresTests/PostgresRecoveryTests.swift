@@ -12,7 +12,7 @@ struct PostgresRecoveryTests {
         let settings = try await PantrySettings.load(configFile: TestServers.repositoryRoot + "/Config/pantry.yaml")
         let directory = NSTemporaryDirectory() + "pantry-pg-restart-\(UUID().uuidString)"
         let server = try LocalPostgres(flavor: "pgvector", port: TestServers.freePort(), password: "secret",
-                                       servicesDirectory: directory, projectRoot: settings.rootDirectory)
+                                       servicesDirectory: directory)
         try server.start()
         defer { try? server.stop(); try? FileManager.default.removeItem(atPath: directory) }
 
