@@ -11,7 +11,7 @@ public struct LocalPostgres: Sendable {
     public let flavor: String
     public let port: Int
     public let password: String
-    /// Folder holding `data/`, `postgres.log` and the socket.
+    /// Folder holding `data/` and `postgres.log`.
     public let directory: String
     let binaries: String
 
@@ -75,7 +75,10 @@ public struct LocalPostgres: Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try handOver(directory)
         if !FileManager.default.fileExists(atPath: "\(dataDirectory)/PG_VERSION") { try initialise() }
-        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k \(directory) -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
+        // TCP on loopback only, no Unix socket: a socket path inside a deep project folder would
+        // exceed the 107-byte limit (and pg_ctl hands -o to a shell, which would split a folder
+        // name with spaces).
+        let options = "-p \(port) -c listen_addresses=127.0.0.1 -k '' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=256MB"
         try Shell.run(["\(binaries)/pg_ctl", "-D", dataDirectory, "-l", logFile, "-w", "-t", "60", "-o", options, "start"], as: user)
         try createDatabase()
     }
