@@ -103,19 +103,19 @@ public final class HNSWIndex: @unchecked Sendable {
         guard (1...256).contains(threads) else { throw VectorIndexError("threads must be 1...256, not \(threads)") }
         var seen = Set<Int64>(minimumCapacity: ids.count)
         for id in ids where !seen.insert(id).inserted { throw VectorIndexError("id \(id) appears twice in the batch") }
-        var prepared: [[Float]] = []
-        prepared.reserveCapacity(vectors.count)
+        // Checked up front (nothing is added unless all are good), prepared one at a time as
+        // they are stored, so a large batch is never copied whole.
         for (index, vector) in vectors.enumerated() {
-            do { prepared.append(try metric.prepare(vector, dimensions: dimensions)) } catch {
+            do { try metric.check(vector, dimensions: dimensions) } catch {
                 throw VectorIndexError("vector \(index) (id \(ids[index])): \(error.description)")
             }
         }
         lock.write {
             storage.reserve(storage.slotCount + ids.count)
             let first = storage.slotCount
-            for (id, vector) in zip(ids, prepared) {
+            for (id, vector) in zip(ids, vectors) {
                 if let old = storage.slotOf[id] { storage.markDeleted(old) }
-                _ = storage.append(id: id, vector: vector, level: drawLevel())
+                _ = storage.append(id: id, vector: metric.prepared(checked: vector), level: drawLevel())
             }
             let slots = first..<storage.slotCount
             if threads == 1 {

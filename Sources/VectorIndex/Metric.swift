@@ -23,15 +23,26 @@ public enum Metric: String, Sendable, CaseIterable {
     /// True when vectors are stored (and queries searched) normalised to unit length.
     var normalizes: Bool { self == .cosine }
 
-    /// A caller's vector checked (dimension, finite values) and normalised for cosine.
-    func prepare(_ vector: [Float], dimensions: Int) throws(VectorIndexError) -> [Float] {
+    /// Refuses a vector of the wrong dimension or with NaN or an infinity.
+    func check(_ vector: [Float], dimensions: Int) throws(VectorIndexError) {
         guard vector.count == dimensions else {
             throw VectorIndexError("vector has \(vector.count) values, the index \(dimensions)")
         }
         guard vector.allSatisfy(\.isFinite) else { throw VectorIndexError("vector holds NaN or an infinity") }
-        var prepared = vector
-        if normalizes { Distance.normalize(&prepared) }
-        return prepared
+    }
+
+    /// A caller's vector checked (dimension, finite values) and normalised for cosine.
+    func prepare(_ vector: [Float], dimensions: Int) throws(VectorIndexError) -> [Float] {
+        try check(vector, dimensions: dimensions)
+        return prepared(checked: vector)
+    }
+
+    /// An already checked vector as stored: normalised for cosine, else as it is (no copy).
+    func prepared(checked vector: [Float]) -> [Float] {
+        guard normalizes else { return vector }
+        var normalized = vector
+        Distance.normalize(&normalized)
+        return normalized
     }
 }
 
