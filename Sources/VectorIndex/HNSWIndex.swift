@@ -343,7 +343,8 @@ public final class HNSWIndex: @unchecked Sendable {
             if admits?(entry.slot) ?? true { results.push(entry.distance, entry.slot) }
         }
         while results.count > ef { results.pop() }
-        let prefetchBytes = min(dimensions * 4, 256)
+        // One cache line ahead, as hnswlib does: more only fills the line-fill buffers.
+        let prefetchBytes = 64
         @inline(__always) func expand(_ links: UnsafeBufferPointer<UInt32>) {
             if let first = links.first { pantry_prefetch(vectors + Int(first) * dimensions, prefetchBytes) }
             for (index, neighbor) in links.enumerated() {
@@ -355,6 +356,8 @@ public final class HNSWIndex: @unchecked Sendable {
                 let d = distance(to: neighbor)
                 guard results.count < ef || d < results.top!.distance else { continue }
                 candidates.push(d, neighbor)
+                // A candidate is likely expanded soon: start loading its layer-0 links.
+                pantry_prefetch(layer0 + Int(neighbor) * blockSize, 64)
                 guard admits?(neighbor) ?? true else { continue }
                 results.push(d, neighbor)
                 if results.count > ef { results.pop() }
