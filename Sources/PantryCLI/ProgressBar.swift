@@ -1,16 +1,20 @@
 import Foundation
 
 /// A one-line progress bar on standard error, drawn only when it is a terminal (so logs and
-/// pipes stay clean), redrawn at most ten times a second.
-final class ProgressBar {
+/// pipes stay clean), redrawn at most ten times a second. Safe to update from several threads.
+final class ProgressBar: @unchecked Sendable {  // state guarded by `lock`
     let label: String
     let enabled = isatty(STDERR_FILENO) == 1
     private var lastDraw = Date.distantPast
     private let started = Date()
 
+    private let lock = NSLock()
+
     init(_ label: String) { self.label = label }
 
     func update(_ done: Int, of total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         guard enabled, Date().timeIntervalSince(lastDraw) >= 0.1 || done == total else { return }
         lastDraw = Date()
         let fraction = total > 0 ? Double(done) / Double(total) : 1

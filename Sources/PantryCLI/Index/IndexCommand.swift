@@ -6,11 +6,11 @@ import VectorIndex
 
 /// `pantry index ...`: Pantry's own nearest-neighbour index (HNSW) — generate benchmark sets,
 /// benchmark against exact search and hnswlib, search a saved index.
-struct IndexCommand: ParsableCommand {
+struct IndexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
         abstract: "Build, search and benchmark Pantry's vector index (HNSW).",
-        subcommands: [IndexGenerate.self, IndexBench.self, IndexSearch.self])
+        subcommands: [IndexBuild.self, IndexSearch.self, IndexBench.self, IndexGenerate.self])
 }
 
 extension Metric: ExpressibleByArgument {}
