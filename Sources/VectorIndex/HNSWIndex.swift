@@ -404,6 +404,13 @@ public final class HNSWIndex: @unchecked Sendable {
         }
     }
 
+    /// The stored vector of `id` (normalised under cosine), or nil when absent or deleted.
+    public func vector(id: Int64) -> [Float]? {
+        lock.read {
+            storage.slotOf[id].map { Array(UnsafeBufferPointer(start: storage.vector($0), count: dimensions)) }
+        }
+    }
+
     /// Bytes held by vectors, links and the id map (not counting the process's other memory).
     public var memoryBytes: Int { lock.read { storage.byteCount } }
 

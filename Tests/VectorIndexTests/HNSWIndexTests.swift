@@ -89,6 +89,7 @@ struct HNSWIndexTests {
         try index.add(id: 2, vector: [5, 5])
         try index.add(id: 1, vector: [10, 10])
         #expect(index.count == 2)
+        #expect(index.vector(id: 1) == [10, 10] && index.vector(id: 3) == nil)
         #expect(try index.search([9, 9], k: 1).first?.id == 1)
         #expect(try index.search([0, 0], k: 2).map(\.id) == [2, 1])
     }

@@ -47,7 +47,10 @@ struct IndexSearch: ParsableCommand {
     var file: String
 
     @Option(help: "The query vector as a JSON array, e.g. '[0.1, 0.2]'.")
-    var vector: String
+    var vector: String?
+
+    @Option(help: "Search near this entity's own vector (it is left out of the results).")
+    var entity: Int64?
 
     @Option(help: "Neighbours to return.")
     var k: Int = 10
@@ -60,14 +63,22 @@ struct IndexSearch: ParsableCommand {
 
     func run() throws {
         let index = try HNSWIndex.load(from: file)
-        let query = try Self.parseVector(vector)
-        let filter = try filterIds.map { text in
+        let query: [Float]
+        switch (vector, entity) {
+        case (let text?, nil): query = try Self.parseVector(text)
+        case (nil, let id?):
+            guard let stored = index.vector(id: id) else { throw ValidationError("--entity \(id) is not in \(file)") }
+            query = stored
+        default: throw ValidationError("give exactly one of --vector or --entity")
+        }
+        var filter = try filterIds.map { text in
             SearchFilter.allow(try text.split(separator: ",").map { part in
                 guard let id = Int64(part.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--filter-ids: \"\(part)\" is not an integer id") }
                 return id
             })
         }
-        for result in try index.search(query, k: k, ef: ef, filter: filter) {
+        if let entity, filter == nil { filter = .deny([entity]) }
+        for result in try index.search(query, k: k, ef: ef, filter: filter) where result.id != entity {
             print("\(result.id)\t\(result.distance)")
         }
     }
