@@ -96,11 +96,16 @@ public struct OfflineTable: Sendable {
             let partition = "pantry_offline.\(try partitionName(String(year)).quoted)"
             let from = String(format: "%04d-01-01", year), to = String(format: "%04d-01-01", year + 1)
             let range = "event_ts >= '\(from)'::timestamptz AND event_ts < '\(to)'::timestamptz"
+            // The re-check after the lock reads pg_class with the statement's fresh snapshot:
+            // to_regclass may answer from a catalog snapshot taken before the lock was granted,
+            // and miss a partition another creator has just committed (then 42P07).
+            let bare = try partitionName(String(year)).name
             try connection.query("""
                 DO $$ BEGIN
                   IF to_regclass('\(partition)') IS NOT NULL THEN RETURN; END IF;
                   PERFORM pg_advisory_xact_lock(hashtextextended('pantry partitions \(table)', 0));
-                  IF to_regclass('\(partition)') IS NULL THEN
+                  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+                                 WHERE n.nspname = 'pantry_offline' AND c.relname = '\(bare)') THEN
                     IF EXISTS (SELECT 1 FROM \(defaultPartition) WHERE \(range)) THEN
                       CREATE TABLE \(partition) (LIKE \(table) INCLUDING DEFAULTS);
                       WITH moved AS (DELETE FROM \(defaultPartition) WHERE \(range) RETURNING *) INSERT INTO \(partition) SELECT * FROM moved;
