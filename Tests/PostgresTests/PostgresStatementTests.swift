@@ -25,6 +25,18 @@ struct PostgresStatementTests {
         #expect(try row.decode(Bool.self, at: 4) == true)
     }
 
+    @Test("a prepared statement runs with fresh parameters each time; an unknown name is a server error")
+    func preparedStatements() throws {
+        try connection.prepare("double_it", "SELECT $1::int4 * 2, $2::text")
+        for value in [Int32(3), -21] {
+            let row = try connection.execute(prepared: "double_it", [value, "x'y"])[0]
+            #expect(try row.decode(Int32.self, at: 0) == value * 2)
+            #expect(try row.decode(String.self, at: 1) == "x'y")
+        }
+        let error = #expect(throws: PostgresError.self) { try connection.execute(prepared: "no_such_statement", []) }
+        #expect(error?.sqlState == "26000")
+    }
+
     @Test("typed decoding of timestamps, bytea, arrays, and NULL")
     func typedDecoding() throws {
         let date = Date(timeIntervalSince1970: 1_700_000_000.123456)

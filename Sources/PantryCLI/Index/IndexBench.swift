@@ -23,6 +23,8 @@ struct IndexBench: ParsableCommand {
     @Option(help: "Use only the first N base vectors.") var limit: Int?
     @Flag(help: "One JSON object per line instead of a table.") var json = false
     @Flag(help: "Skip the hnswlib comparison.") var noReference = false
+    @Option(help: "Also measure pgvector's HNSW in this PostgreSQL (e.g. the dev server's URL); the table is dropped afterwards.")
+    var pgvector: String?
     @Option(help: "Python interpreter for the hnswlib comparison.")
     var python: String = ProcessInfo.processInfo.environment["PANTRY_BENCH_PYTHON"] ?? "python3"
 
@@ -67,6 +69,7 @@ struct IndexBench: ParsableCommand {
         }
         fflush(nil)  // all C streams: our lines before the child's
         if !noReference { try runHnswlib(efs: efs, truth: groundTruth) }
+        if let pgvector { try runPgvector(url: pgvector, vectors: vectors, queries: queryVectors, truth: groundTruth, efs: efs) }
     }
 
     private func exactTruth(_ vectors: [[Float]], _ queries: [[Float]]) throws -> [[Int64]] {
@@ -81,7 +84,7 @@ struct IndexBench: ParsableCommand {
         return Double(hits) / Double(max(1, truth.reduce(0) { $0 + min(k, $1.count) }))
     }
 
-    private func report(_ fields: [String: Any], text: String) {
+    func report(_ fields: [String: Any], text: String) {
         if json {
             let data = (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])) ?? Data()
             print(String(decoding: data, as: UTF8.self))
