@@ -124,7 +124,8 @@ let package = Package(
         .target(name: "CVectorKernels"),
         .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
 
-        .target(name: "Inference"),
+        .target(name: "CInferenceKernels"),
+        .target(name: "Inference", dependencies: ["CInferenceKernels"]),
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
@@ -165,6 +166,6 @@ let package = Package(
         .testTarget(name: "LocalServicesTests", dependencies: ["LocalServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData"]),
-        .testTarget(name: "InferenceTests", dependencies: ["Inference"], exclude: ["Resources"]),
+        .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"], exclude: ["Resources"]),
     ]
 )

@@ -4,11 +4,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 swift build --build-tests
-# Release builds must also compile for x86-64 CPUs without AVX-512 (Haswell: AVX2 + FMA), with
-# the portable inference kernels, as scripts/release-flags.sh chooses on such a CPU.
+# Release builds must also compile for x86-64 CPUs without AVX-512 (Haswell: AVX2 + FMA); the
+# kernels for each CPU tier are picked at run time, so the same sources serve every CPU.
 if [ "$(uname -m)" = x86_64 ] && [ $# -eq 0 ]; then
-  swift build -c release -Xswiftc -target-cpu -Xswiftc haswell -Xswiftc -DPANTRY_PORTABLE_KERNELS \
-    --product pantry --build-path .build/haswell
+  swift build -c release -Xswiftc -target-cpu -Xswiftc haswell --product pantry --build-path .build/haswell
 fi
 bash scripts/services.sh up
 trap 'bash scripts/services.sh down' EXIT
@@ -20,4 +19,9 @@ else
   # timeouts on a small machine, so the two groups run one after the other.
   swift test --skip-build --skip InferenceTests --skip VectorIndexTests
   swift test --skip-build --filter "InferenceTests|VectorIndexTests"
+  # Once more per other kernel tier this CPU supports (the run above used the best one).
+  for tier in $(.build/debug/pantry llm tiers --supported | tail -n +2); do
+    echo "== inference and vector-index tests with PANTRY_CPU_TIER=$tier"
+    PANTRY_CPU_TIER=$tier swift test --skip-build --filter "InferenceTests|VectorIndexTests"
+  done
 fi

@@ -10,7 +10,7 @@ extension WeightMatrix {
     ///   - out: output rows with stride `outStride` (≥ `rows`).
     func multiply(_ x: UnsafePointer<Float>, _ xq: QuantizedActivations?, batch: Int,
                   into out: UnsafeMutablePointer<Float>, outStride: Int, pool: WorkerPool) {
-        let rowsPerChunk = batch == 1 || vnniKernels ? 16 : 8 // packed groups are 16 rows
+        let rowsPerChunk = batch == 1 || packed != nil ? 16 : 8 // packed groups are 16 rows
         let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk
         pool.parallelFor(chunks) { range in
             let r0 = range.lowerBound * rowsPerChunk
@@ -23,7 +23,7 @@ extension WeightMatrix {
     /// synchronisation instead of one per matrix, and no idle tail per matrix.
     static func multiply(_ products: [(matrix: WeightMatrix, out: UnsafeMutablePointer<Float>, outStride: Int)],
                          _ x: UnsafePointer<Float>, _ xq: QuantizedActivations?, batch: Int, pool: WorkerPool) {
-        let rowsPerChunk = batch == 1 || vnniKernels ? 16 : 8 // packed groups are 16 rows
+        let rowsPerChunk = batch == 1 || KernelTier.kernels != nil ? 16 : 8 // packed groups are 16 rows
         let chunkCounts = products.map { ($0.matrix.rows + rowsPerChunk - 1) / rowsPerChunk }
         pool.parallelFor(chunkCounts.reduce(0, +)) { range in
             for chunk in range {
@@ -48,8 +48,8 @@ extension WeightMatrix {
             let b1 = min(batch, b0 + tile)
             var r = rowRange.lowerBound
             if let xq, usesInt8Activations,
-               multiplyRowsVNNI(rowRange, xq, acts: b0..<b1, into: out, outStride: outStride) {
-                // Done by the VNNI kernels.
+               multiplyPacked(rowRange, xq, acts: b0..<b1, into: out, outStride: outStride) {
+                // Done by the C kernels.
             } else if let xq, usesInt8Activations {
                 let qs = UnsafePointer(xq.qs.pointer), ds = UnsafePointer(xq.d.pointer), ss = UnsafePointer(xq.s.pointer)
                 // Batches: one row against four activation rows at a time.

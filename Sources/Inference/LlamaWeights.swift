@@ -19,6 +19,7 @@ final class LlamaWeights: @unchecked Sendable {
     let layers: [LayerWeights]
 
     init(file: GGUFFile, config: ModelConfig) throws {
+        _ = try KernelTier.selected() // a bad PANTRY_CPU_TIER fails here, before any packing
         self.file = file
         self.config = config
         func matrix(_ name: String, rows: Int, columns: Int) throws -> WeightMatrix {

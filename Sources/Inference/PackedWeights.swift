@@ -1,7 +1,7 @@
 import Foundation
 
-/// A weight matrix repacked at load time into the row-interleaved layout of the AVX-512 VNNI
-/// kernels (`PackedKernels`, x86_64 release builds): sixteen rows form a *group*, and within a
+/// A weight matrix repacked at load time into the row-interleaved layout of the C kernels
+/// (``KernelTier``; `inference_kernels.h`): sixteen rows form a *group*, and within a
 /// group the weights of one 32-element block of all sixteen rows are stored so that one 512-bit register holds four
 /// consecutive weights of each row, one row per 32-bit lane. A `vpdpbusd` against four
 /// activation bytes broadcast to all lanes then advances sixteen dot products at once, and the
@@ -26,8 +26,9 @@ final class PackedWeights: @unchecked Sendable {
     private let storage: UnsafeMutableRawPointer
 
     /// Repacks `rows` × `columns` weights at `data`; nil unless the type is Q4_1 or Q8_0 and the
-    /// row count is a multiple of ``groupRows``.
-    init?(type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
+    /// row count is a multiple of ``groupRows``. `releasePages`: `data` is part of a read-only
+    /// file mapping whose pages may be dropped (never pass true for other memory: it would be zeroed).
+    init?(type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer, releasePages: Bool = true) {
         guard type == .q4_1 || type == .q8_0, rows % Self.groupRows == 0, columns % 32 == 0 else { return nil }
         self.type = type
         let nb = columns / 32
@@ -50,7 +51,7 @@ final class PackedWeights: @unchecked Sendable {
                 }
             }
         }
-        Self.releasePages(data, byteCount: rows * srcRow)
+        if releasePages { Self.releasePages(data, byteCount: rows * srcRow) }
     }
 
     deinit { storage.deallocate() }

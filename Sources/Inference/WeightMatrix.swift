@@ -2,7 +2,7 @@ import Foundation
 
 /// A 2-D weight tensor inside the memory-mapped model: `rows` rows of `columns` elements,
 /// each row stored contiguously in the tensor's GGML block format. The mapped data is never
-/// copied; release x86_64 builds may add a repacked copy (``packed``).
+/// copied; when the CPU runs the C kernels (``KernelTier``) a repacked copy is added (``packed``).
 public struct WeightMatrix: @unchecked Sendable {
     public let name: String
     public let type: GGMLType
@@ -10,7 +10,7 @@ public struct WeightMatrix: @unchecked Sendable {
     public let columns: Int
     let data: UnsafeRawPointer
     let rowBytes: Int
-    /// The same weights in the VNNI kernels' interleaved layout (release x86_64 builds), or nil.
+    /// The same weights in the C kernels' interleaved layout (``KernelTier``), or nil.
     var packed: PackedWeights?
 
     init(name: String, type: GGMLType, rows: Int, columns: Int, data: UnsafeRawPointer) {
@@ -22,11 +22,10 @@ public struct WeightMatrix: @unchecked Sendable {
         rowBytes = type.byteCount(elements: columns)
     }
 
-    /// This matrix plus a repacked copy for the VNNI kernels when they are built and support it
-    /// (``PackedWeights``; releases the file pages of the original). `PANTRY_UNPACKED_WEIGHTS=1`
-    /// keeps the row-at-a-time VNNI kernels (for A/B measurements).
+    /// This matrix plus a repacked copy for the C kernels when the selected tier has them and
+    /// they support its type and shape (``PackedWeights``; releases the file pages of the original).
     func packedForKernels() -> WeightMatrix {
-        guard vnniKernels, packed == nil, !Self.packingDisabled else { return self }
+        guard KernelTier.kernels != nil, packed == nil else { return self }
         var m = self
         m.packed = PackedWeights(type: type, rows: rows, columns: columns, data: data)
         return m
@@ -38,8 +37,6 @@ public struct WeightMatrix: @unchecked Sendable {
     public func dequantizeRow(_ r: Int, into out: UnsafeMutablePointer<Float>) {
         Kernels.dequantize(type, row(r), count: columns, into: out)
     }
-
-    private static let packingDisabled = ProcessInfo.processInfo.environment["PANTRY_UNPACKED_WEIGHTS"] == "1"
 
     /// Whether this matrix uses an integer kernel with 8-bit activations.
     var usesInt8Activations: Bool { type == .q4_0 || type == .q4_1 || type == .q8_0 }
