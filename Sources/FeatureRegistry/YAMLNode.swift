@@ -38,6 +38,12 @@ public struct YAMLNode {
         return value
     }
 
+    /// A finite number (integers included).
+    public func double(expected: String = "a number") throws(DefinitionError) -> Double {
+        guard case .scalar(let scalar) = node, let value = Double(scalar.string), value.isFinite else { throw error(found: shown, expected: expected) }
+        return value
+    }
+
     /// The node as a list of its items.
     public func list(expected: String = "a list") throws(DefinitionError) -> [YAMLNode] {
         guard case .sequence(let sequence) = node else { throw error(found: shown, expected: expected) }

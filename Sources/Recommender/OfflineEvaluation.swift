@@ -1,0 +1,199 @@
+import Foundation
+
+/// The offline evaluation of a recommender definition, as `pantry evaluate` runs it: the
+/// protocol of ``EvaluationSplit`` (train/test, and train split again into fit/validation),
+/// hyperparameters chosen on validation only, then every model refitted on train and scored
+/// once on test (or on validation, for `--target val`).
+public struct OfflineEvaluation: Sendable {
+    public enum Target: String, Sendable { case validation = "val", test }
+
+    public let definition: RecommenderDefinition
+    public let data: RecommenderData
+
+    public init(definition: RecommenderDefinition, data: RecommenderData) {
+        self.definition = definition
+        self.data = data
+    }
+
+    /// The models fitted on one set of training positives, with the chosen hyperparameters.
+    struct Models {
+        let matrix: InteractionMatrix
+        let popularity: PopularityScorer
+        let als: ImplicitALS
+        let ease: EASE?
+        let content: EmbeddingScorer?
+
+        var alsUser: EmbeddingScorer {
+            EmbeddingScorer(name: "als_user_factors", query: .userFactors, dimensions: als.parameters.factors,
+                            itemVectors: als.itemFactors, userVectors: als.userFactors)
+        }
+        var alsProfile: EmbeddingScorer {
+            EmbeddingScorer(name: "als_liked_items", query: .likedItems, dimensions: als.parameters.factors, itemVectors: als.itemFactors)
+        }
+        /// The hybrid's components, in the order of ``Tuned/weights``.
+        var components: [any ItemScorer] { [ease as (any ItemScorer)?, alsProfile, alsUser, content, popularity].compactMap { $0 } }
+    }
+
+    /// What validation chose.
+    public struct Tuned: Sendable {
+        public var als: ALSParameters
+        public var easeLambda: Double?
+        /// Weights of the hybrid's components (EASE if built, ALS profile, ALS user factors,
+        /// content if items are defined, popularity).
+        public var weights: [Float]
+        public var validation: [String: RankingMetrics] = [:]
+    }
+
+    public func run(target: Target, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let started = Date()
+        let positives = data.positives(minimumWeight: definition.minimumPositiveWeight)
+        guard !positives.isEmpty else { throw RecommenderError("no positives (weight ≥ \(definition.minimumPositiveWeight)) in \(definition.interactions.view)") }
+        let catalogue = data.catalogue
+        let outer = EvaluationSplit(positives: positives, holdout: definition.holdout, minimumPositives: definition.minimumPositives)
+        let inner = EvaluationSplit(positives: outer.train, holdout: definition.holdout, minimumPositives: definition.minimumPositives)
+        guard !outer.test.isEmpty, !inner.test.isEmpty else {
+            throw RecommenderError("no user has \(definition.minimumPositives) positives: nothing to evaluate")
+        }
+        progress("split: \(outer.testItems.count) test users, \(outer.test.count) test rows, \(outer.train.count) train rows; validation: \(inner.testItems.count) users, \(inner.test.count) rows")
+        let tuned = try tune(fit: inner.train, validation: inner.testItems, catalogue: catalogue, progress: progress)
+        let (train, truth) = target == .test ? (outer.train, outer.testItems) : (inner.train, inner.testItems)
+        let fitStarted = Date()
+        let models = try fit(train, catalogue: catalogue, als: tuned.als, easeLambda: tuned.easeLambda)
+        let fitSeconds = Date().timeIntervalSince(fitStarted)
+        var rows: [EvaluationReport.Row] = []
+        var lists: [String: [Int64: [Int64]]] = [:]
+        let blend: [(scorer: any ItemScorer, weight: Float)] = zip(models.components, tuned.weights).map { (scorer: $0, weight: $1) }
+        var scorers: [any ItemScorer] = [models.popularity, models.alsUser, models.alsProfile]
+        if let content = models.content { scorers.append(content) }
+        if let ease = models.ease { scorers.append(ease) }
+        scorers.append(HybridScorer(components: blend))
+        for scorer in scorers {
+            let recommended = recommend(scorer, matrix: models.matrix, users: Array(truth.keys))
+            lists[scorer.name] = recommended
+            let metrics = RankingMetrics(lists: recommended, relevant: truth, k: definition.k, catalogueSize: catalogue.count)
+            rows.append(.init(model: scorer.name, metrics: metrics, validation: tuned.validation[scorer.name]))
+            progress("\(target == .test ? "test" : "validation") \(scorer.name): \(metrics)")
+        }
+        return EvaluationReport(
+            recommender: definition.name, target: target, k: definition.k, rows: rows, tuned: tuned, lists: lists,
+            counts: .init(testUsers: outer.testItems.count, testRows: outer.test.count, trainRows: outer.train.count,
+                          validationUsers: inner.testItems.count, validationRows: inner.test.count, fitRows: inner.train.count,
+                          items: catalogue.count),
+            fitSeconds: fitSeconds, totalSeconds: Date().timeIntervalSince(started))
+    }
+
+    // MARK: Fitting and scoring
+
+    func fit(_ train: [Interaction], catalogue: IdIndex, als parameters: ALSParameters, easeLambda: Double?) throws -> Models {
+        let matrix = InteractionMatrix(train, users: IdIndex(train.map(\.user)), items: catalogue)
+        let als = try ImplicitALS(matrix: matrix, parameters: parameters)
+        als.fit()
+        let ease = try easeLambda.map { lambda throws(RecommenderError) in try EASE(matrix: matrix, lambda: lambda) }
+        return Models(matrix: matrix, popularity: PopularityScorer(matrix: matrix), als: als, ease: ease, content: contentScorer(catalogue))
+    }
+
+    func contentScorer(_ catalogue: IdIndex) -> EmbeddingScorer? {
+        guard definition.items != nil, !data.items.isEmpty else { return nil }
+        let embedding = ContentEmbedding(items: Array(data.items.values))
+        var vectors: [Float] = []
+        vectors.reserveCapacity(catalogue.count * embedding.dimensions)
+        for id in catalogue.ids {
+            vectors += data.items[id].map(embedding.vector) ?? [Float](repeating: 0, count: embedding.dimensions)
+        }
+        return EmbeddingScorer(name: "content", query: .likedItems, dimensions: embedding.dimensions, itemVectors: vectors)
+    }
+
+    /// Top-k item ids per user, never one of the user's training positives.
+    func recommend(_ scorer: any ItemScorer, matrix: InteractionMatrix, users: [Int64]) -> [Int64: [Int64]] {
+        var lists: [Int64: [Int64]] = [:]
+        var scores: [Float] = []
+        for user in users {
+            guard let u = matrix.users.position(of: user) else { continue }
+            let liked = Array(matrix.items(of: Int(u)))
+            scorer.scores(user: Int(u), liked: liked, into: &scores)
+            lists[user] = topItems(scores, k: definition.k, excluding: Set(liked)).map { matrix.items.ids[Int($0)] }
+        }
+        return lists
+    }
+
+    // MARK: Tuning on validation
+
+    func tune(fit train: [Interaction], validation truth: [Int64: Set<Int64>], catalogue: IdIndex,
+              progress: (String) -> Void) throws -> Tuned {
+        func score(_ scorer: any ItemScorer, _ matrix: InteractionMatrix) -> RankingMetrics {
+            RankingMetrics(lists: recommend(scorer, matrix: matrix, users: Array(truth.keys)), relevant: truth,
+                           k: definition.k, catalogueSize: catalogue.count)
+        }
+        // ALS: confidence and regularisation, chosen by the liked-items profile (the serving path).
+        var best: (metrics: RankingMetrics, parameters: ALSParameters, models: Models)?
+        var validation: [String: RankingMetrics] = [:]
+        for alpha: Float in [definition.collaborative.alpha, 5, 20] {
+            for regularization: Float in [definition.collaborative.regularization, 1, 10] {
+                var p = definition.collaborative
+                (p.alpha, p.regularization) = (alpha, regularization)
+                let models = try fit(train, catalogue: catalogue, als: p, easeLambda: nil)
+                let metrics = score(models.alsProfile, models.matrix)
+                progress(String(format: "validation ALS α %g λ %g: NDCG %.4f", alpha, regularization, metrics.ndcg))
+                if best == nil || metrics.ndcg > best!.metrics.ndcg { best = (metrics, p, models) }
+            }
+        }
+        var models = best!.models
+        validation["als_liked_items"] = best!.metrics
+        validation["als_user_factors"] = score(models.alsUser, models.matrix)
+        validation["popularity"] = score(models.popularity, models.matrix)
+        if let content = models.content { validation["content"] = score(content, models.matrix) }
+        // EASE: λ.
+        var easeLambda: Double?
+        var bestEase = -1.0
+        for lambda in definition.easeLambdas {
+            let ease = try EASE(matrix: models.matrix, lambda: lambda)
+            let metrics = score(ease, models.matrix)
+            progress(String(format: "validation EASE λ %g: NDCG %.4f", lambda, metrics.ndcg))
+            if metrics.ndcg > bestEase { (bestEase, easeLambda, validation["ease"]) = (metrics.ndcg, lambda, metrics) }
+        }
+        models = Models(matrix: models.matrix, popularity: models.popularity, als: models.als,
+                        ease: try easeLambda.map { l throws(RecommenderError) in try EASE(matrix: models.matrix, lambda: l) },
+                        content: models.content)
+        // Hybrid weights: a grid over the standardised component scores, computed once per user.
+        let components = models.components
+        let users = Array(truth.keys).sorted()
+        var parts: [Int64: (liked: Set<Int32>, scores: [[Float]])] = [:]
+        for user in users {
+            guard let u = models.matrix.users.position(of: user) else { continue }
+            let liked = Array(models.matrix.items(of: Int(u)))
+            parts[user] = (Set(liked), HybridScorer(components: components.map { ($0, 1) }).componentScores(user: Int(u), liked: liked))
+        }
+        let grids: [[Float]] = components.map { c -> [Float] in
+            switch c.name {
+            case "ease": [1]
+            case "als_liked_items": [0, 0.25, 0.5, 1]
+            case "als_user_factors": [0, 0.25, 0.5]
+            case "content": [0, 0.1, 0.25]
+            default: [0, 0.1, 0.25]
+            }
+        }
+        var bestWeights = grids.map { $0[0] }, bestHybrid = RankingMetrics()
+        bestHybrid.ndcg = -1
+        for weights in Self.product(grids) {
+            var lists: [Int64: [Int64]] = [:]
+            for (user, part) in parts {
+                var blended = [Float](repeating: 0, count: catalogue.count)
+                for (c, w) in weights.enumerated() where w != 0 {
+                    let s = part.scores[c]
+                    for i in blended.indices { blended[i] += w * s[i] }
+                }
+                lists[user] = topItems(blended, k: definition.k, excluding: part.liked).map { models.matrix.items.ids[Int($0)] }
+            }
+            let metrics = RankingMetrics(lists: lists, relevant: truth, k: definition.k, catalogueSize: catalogue.count)
+            if metrics.ndcg > bestHybrid.ndcg { (bestHybrid, bestWeights) = (metrics, weights) }
+        }
+        validation["hybrid"] = bestHybrid
+        progress("validation hybrid weights \(zip(components.map(\.name), bestWeights).map { "\($0) \($1)" }.joined(separator: ", ")): NDCG \(String(format: "%.4f", bestHybrid.ndcg))")
+        return Tuned(als: best!.parameters, easeLambda: easeLambda, weights: bestWeights, validation: validation)
+    }
+
+    /// Every combination of one value per grid.
+    static func product(_ grids: [[Float]]) -> [[Float]] {
+        grids.reduce([[]]) { partial, grid in partial.flatMap { prefix in grid.map { prefix + [$0] } } }
+    }
+}

@@ -1,0 +1,132 @@
+import Core
+import FeatureRegistry
+import Foundation
+import Yams
+
+extension RecommenderDefinition {
+    /// Loads one recommender file; errors name the file, the line, the key and what was expected.
+    public static func load(path: String) throws -> RecommenderDefinition {
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw RecommenderError("\(path): cannot read (\(error.localizedDescription))")
+        }
+        return try load(yaml: text, file: path)
+    }
+
+    public static func load(yaml text: String, file: String) throws -> RecommenderDefinition {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw DefinitionError(file: file, line: 1, path: "", found: "an empty document", expected: "a recommender definition")
+            }
+            root = node
+        } catch let error as DefinitionError {
+            throw error
+        } catch {
+            throw DefinitionError(file: file, line: nil, path: "", found: "invalid YAML (\(error))", expected: "well-formed YAML")
+        }
+        let doc = try YAMLNode(node: root, file: file, path: "")
+            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation"])
+        let interactionsNode = try doc.required("interactions", expected: "a mapping with view, user, item and optionally weight")
+        let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight"])
+        var definition = RecommenderDefinition(
+            name: try doc.required("name", expected: "a recommender name").string(),
+            project: try doc.required("project", expected: "the feature project holding the data").string(),
+            interactions: Interactions(view: try interactions.required("view", expected: "a feature view").string(),
+                                       user: try interactions.required("user", expected: "the user join key").string(),
+                                       item: try interactions.required("item", expected: "the item join key").string(),
+                                       weight: try interactions["weight"]?.string()),
+            minimumPositiveWeight: 0, items: nil, collaborative: ALSParameters(),
+            easeLambdas: [100, 200, 300, 500, 800], holdout: 5, minimumPositives: 10, k: 10)
+        if let positive = try doc["positive"]?.mapping(allowed: ["min_weight"]) {
+            definition.minimumPositiveWeight = try positive.required("min_weight", expected: "a number").double()
+        }
+        if let items = try doc["items"]?.mapping(allowed: ["view", "title", "year", "categories"]) {
+            definition.items = Items(view: try items.required("view", expected: "a feature view keyed by the item").string(),
+                                     title: try items["title"]?.string(), year: try items["year"]?.string(),
+                                     categories: try items["categories"]?.string())
+        }
+        if let node = doc["collaborative"] {
+            let c = try node.mapping(allowed: ["factors", "iterations", "regularization", "alpha", "cg_steps", "seed"])
+            var p = ALSParameters()
+            if let v = c["factors"] { p.factors = try v.int() }
+            if let v = c["iterations"] { p.iterations = try v.int() }
+            if let v = c["regularization"] { p.regularization = Float(try v.double()) }
+            if let v = c["alpha"] { p.alpha = Float(try v.double()) }
+            if let v = c["cg_steps"] { p.cgSteps = try v.int() }
+            if let v = c["seed"] { p.seed = UInt64(clamping: try v.int()) }
+            do { try p.validate() } catch { throw node.error(found: error.message, expected: "valid ALS hyperparameters") }
+            definition.collaborative = p
+        }
+        if let node = doc["ease"] {
+            let e = try node.mapping(allowed: ["lambdas"])
+            let lambdas = try e.required("lambdas", expected: "a list of numbers > 0").list().map { n throws(DefinitionError) in
+                let v = try n.double()
+                guard v > 0 else { throw n.error(found: "\(v)", expected: "a number > 0") }
+                return v
+            }
+            guard !lambdas.isEmpty else { throw node.error(found: "an empty list", expected: "at least one λ") }
+            definition.easeLambdas = lambdas
+        }
+        if let node = doc["evaluation"] {
+            let e = try node.mapping(allowed: ["holdout", "min_positives", "k"])
+            for (key, range) in [("holdout", 1...1000), ("min_positives", 2...100_000), ("k", 1...1000)] {
+                guard let v = e[key] else { continue }
+                let value = try v.int()
+                guard range.contains(value) else { throw v.error(found: "\(value)", expected: "an integer in \(range.lowerBound)...\(range.upperBound)") }
+                switch key {
+                case "holdout": definition.holdout = value
+                case "min_positives": definition.minimumPositives = value
+                default: definition.k = value
+                }
+            }
+            guard definition.minimumPositives > definition.holdout else {
+                throw node.error(found: "min_positives \(definition.minimumPositives) ≤ holdout \(definition.holdout)", expected: "min_positives > holdout, so every test user keeps training positives")
+            }
+        }
+        return definition
+    }
+
+    /// Checks the definition against the project's feature definitions: views, keys and
+    /// feature types must exist and fit.
+    public func check(against repository: FeatureRepository) throws(RecommenderError) {
+        func fail(_ message: String) -> RecommenderError { RecommenderError("recommender \(name): \(message)") }
+        guard repository.project == project else { throw fail("project \(project), but the definitions are for \(repository.project)") }
+        guard let view = repository.views.first(where: { $0.name == interactions.view }) else {
+            throw fail("interactions.view: no view \(interactions.view) (views: \(repository.views.map(\.name).joined(separator: ", ")))")
+        }
+        let keys = view.entities.compactMap { e in repository.entities.first { $0.name == e } }
+        for (field, key) in [("user", interactions.user), ("item", interactions.item)] {
+            guard let entity = keys.first(where: { $0.joinKey == key }) else {
+                throw fail("interactions.\(field): \(key) is not a join key of \(view.name) (keys: \(keys.map(\.joinKey).joined(separator: ", ")))")
+            }
+            guard [.int32, .int64].contains(entity.keyType) else { throw fail("interactions.\(field): \(key) is \(entity.keyType), expected an integer key") }
+        }
+        if let weight = interactions.weight {
+            guard let feature = view.features.first(where: { $0.name == weight }) else {
+                throw fail("interactions.weight: \(view.name) has no feature \(weight)")
+            }
+            guard [.int32, .int64, .float, .double].contains(feature.type) else {
+                throw fail("interactions.weight: \(weight) is \(feature.type), expected a number")
+            }
+        }
+        guard let items else { return }
+        guard let itemView = repository.views.first(where: { $0.name == items.view }) else {
+            throw fail("items.view: no view \(items.view)")
+        }
+        let itemKeys = itemView.entities.compactMap { e in repository.entities.first { $0.name == e }?.joinKey }
+        guard itemKeys == [interactions.item] else {
+            throw fail("items.view: \(items.view) must be keyed by \(interactions.item) alone (it is keyed by \(itemKeys.joined(separator: ", ")))")
+        }
+        for (field, feature, types) in [("title", items.title, [ValueType.string]), ("year", items.year, [.int32, .int64]),
+                                        ("categories", items.categories, [.list(.string), .string])] {
+            guard let feature else { continue }
+            guard let found = itemView.features.first(where: { $0.name == feature }) else {
+                throw fail("items.\(field): \(items.view) has no feature \(feature)")
+            }
+            guard types.contains(found.type) else {
+                throw fail("items.\(field): \(feature) is \(found.type), expected \(types.map { "\($0)" }.joined(separator: " or "))")
+            }
+        }
+    }
+}
