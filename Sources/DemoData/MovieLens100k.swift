@@ -37,7 +37,7 @@ public enum MovieLens100k {
         for (n, record) in item.records.enumerated() {
             let line = "\(item.path):\(n + 2)"
             let movieId = try integer(record[id], "item_id", line)
-            let yearText = record[year].isEmpty ? "" : String(try integer(record[year], "release_year", line))
+            let yearText = try releaseYear(record[year], title: record[title], line: line).map(String.init) ?? ""
             let list = record[genres].split(separator: " ").map { arrayElement(String($0)) }.joined(separator: ",")
             movies += "\(movieId),\(csvField(String(record[title]))),\(yearText),\(csvField("{\(list)}")),\(since)\n"
             counts.movies += 1
@@ -56,6 +56,19 @@ public enum MovieLens100k {
             try Data(text.utf8).write(to: URL(fileURLWithPath: "\(output)/\(name)"), options: .atomic)
         }
         return counts
+    }
+
+    /// The release year field; RecBole's conversion has two known slips, handled by name: the
+    /// undated movie 267 has "unkonwn", and movie 1412's title kept "(1995)" while its "(V)"
+    /// (video) landed in the year field. Anything else that is not a year is an error.
+    static func releaseYear(_ text: Substring, title: Substring, line: String) throws -> Int64? {
+        if let year = Int64(text), (1800...2100).contains(year) { return year }
+        if ["", "unknown", "unkonwn"].contains(text) { return nil }
+        if text == "V", let open = title.lastIndex(of: "("), let year = Int64(title[title.index(after: open)...].prefix(4)),
+           (1800...2100).contains(year) {
+            return year
+        }
+        throw DatasetError("\(line): release_year \"\(text)\" is not a year")
     }
 
     static func integer(_ text: Substring, _ field: String, _ line: String) throws -> Int64 {

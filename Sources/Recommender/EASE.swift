@@ -2,16 +2,19 @@ import COpenBLAS
 
 /// EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", 2019): an item × item
 /// weight matrix B in closed form, B = I − P·diag(1/diag P) with P = (XᵀX + λI)⁻¹ and a zero
-/// diagonal; a user's scores are the sum of B's rows of the items they liked. The inverse is
+/// diagonal; a user's scores are the sum of B's rows of the items they liked (optionally weighted by recency). The inverse is
 /// LAPACK's Cholesky factorisation and inverse (`dpotrf`, `dpotri`) in double precision.
 public struct EASE: ItemScorer {
-    public let name = "ease"
+    public var name = "ease"
     public let lambda: Double
+    /// Liked items count with ``recencyWeights(count:halfLife:)`` (nil: equally).
+    public var recencyHalfLife: Double?
     public let itemCount: Int
     /// Row-major `items × items`.
     public let weights: [Float]
 
-    public init(matrix: InteractionMatrix, lambda: Double) throws(RecommenderError) {
+    public init(matrix: InteractionMatrix, lambda: Double, recencyHalfLife: Double? = nil) throws(RecommenderError) {
+        self.recencyHalfLife = recencyHalfLife
         guard lambda.isFinite, lambda > 0 else { throw RecommenderError("lambda: \(lambda), expected a finite number > 0") }
         let n = matrix.items.count
         guard n > 0 else { throw RecommenderError("no items to train on") }
@@ -44,10 +47,11 @@ public struct EASE: ItemScorer {
     public func scores(user: Int?, liked: [Int32], into out: inout [Float]) {
         let n = itemCount
         out = [Float](repeating: 0, count: n)
+        let recency = recencyWeights(count: liked.count, halfLife: recencyHalfLife)
         weights.withUnsafeBufferPointer { w in
             out.withUnsafeMutableBufferPointer { o in
-                for i in liked where Int(i) < n {
-                    cblas_saxpy(Int32(n), 1, w.baseAddress! + Int(i) * n, 1, o.baseAddress!, 1)
+                for (i, weight) in zip(liked, recency) where Int(i) < n {
+                    cblas_saxpy(Int32(n), weight, w.baseAddress! + Int(i) * n, 1, o.baseAddress!, 1)
                 }
             }
         }

@@ -21,6 +21,8 @@ public struct EvaluationReport: Sendable {
     public var lists: [String: [Int64: [Int64]]]
     public var counts: Counts
     public var fitSeconds: Double
+    public var alsSeconds: Double
+    public var easeSeconds: Double
     public var totalSeconds: Double
 
     public func markdown() -> String {
@@ -47,9 +49,10 @@ public struct EvaluationReport: Sendable {
         text += """
 
             Chosen on validation: ALS \(als.factors) factors, \(als.iterations) iterations, α \(als.alpha) (confidence 1 + α), λ \(als.regularization); \
-            EASE λ \(tuned.easeLambda.map { String($0) } ?? "–"); hybrid weights \(tuned.weights.map { String($0) }.joined(separator: ", ")) \
-            (components: EASE, ALS liked-items profile, ALS user factors, content, popularity — standardised scores).
-            Final fit on the training split: \(String(format: "%.2f", fitSeconds)) s; whole run \(String(format: "%.1f", totalSeconds)) s.
+            EASE λ \(tuned.easeLambda.map { String($0) } ?? "–"); recency half-life \(tuned.recencyHalfLife.map { "\(Int($0)) likes" } ?? "none"); hybrid weights \(tuned.weights.map { String($0) }.joined(separator: ", ")) \
+            (components: EASE, ALS liked-items profile, ALS user factors, content, popularity, trending — standardised scores).
+            Final fit on the training split: \(String(format: "%.2f", fitSeconds)) s (ALS \(String(format: "%.3f", alsSeconds)) s on one thread, \
+            EASE \(String(format: "%.3f", easeSeconds)) s); whole run \(String(format: "%.1f", totalSeconds)) s.
 
             """
         return text

@@ -18,28 +18,45 @@ public struct OfflineEvaluation: Sendable {
     /// The models fitted on one set of training positives, with the chosen hyperparameters.
     struct Models {
         let matrix: InteractionMatrix
+        /// Each user's liked item positions, oldest first (the split's order).
+        let liked: [Int64: [Int32]]
         let popularity: PopularityScorer
+        let trending: PopularityScorer
         let als: ImplicitALS
-        let ease: EASE?
-        let content: EmbeddingScorer?
+        var ease: EASE?
+        var content: EmbeddingScorer?
+        var recencyHalfLife: Double?
+        var alsSeconds = 0.0, easeSeconds = 0.0
 
         var alsUser: EmbeddingScorer {
             EmbeddingScorer(name: "als_user_factors", query: .userFactors, dimensions: als.parameters.factors,
                             itemVectors: als.itemFactors, userVectors: als.userFactors)
         }
         var alsProfile: EmbeddingScorer {
-            EmbeddingScorer(name: "als_liked_items", query: .likedItems, dimensions: als.parameters.factors, itemVectors: als.itemFactors)
+            EmbeddingScorer(name: "als_liked_items", query: .likedItems, dimensions: als.parameters.factors, itemVectors: als.itemFactors,
+                            recencyHalfLife: recencyHalfLife)
         }
         /// The hybrid's components, in the order of ``Tuned/weights``.
-        var components: [any ItemScorer] { [ease as (any ItemScorer)?, alsProfile, alsUser, content, popularity].compactMap { $0 } }
+        var components: [any ItemScorer] { [ease as (any ItemScorer)?, alsProfile, alsUser, content, popularity, trending].compactMap { $0 } }
+
+        /// The same models with liked items weighted by recency (EASE and the profiles).
+        func withRecency(_ halfLife: Double?) -> Models {
+            var m = self
+            m.recencyHalfLife = halfLife
+            m.ease?.recencyHalfLife = halfLife
+            m.content?.recencyHalfLife = halfLife
+            return m
+        }
     }
 
     /// What validation chose.
     public struct Tuned: Sendable {
         public var als: ALSParameters
         public var easeLambda: Double?
+        /// Liked items' weight halves every this many likes back from the newest (nil: equal).
+        public var recencyHalfLife: Double?
         /// Weights of the hybrid's components (EASE if built, ALS profile, ALS user factors,
-        /// content if items are defined, popularity).
+        /// content if items are defined, popularity, trending).
         public var weights: [Float]
         public var validation: [String: RankingMetrics] = [:]
     }
@@ -58,17 +75,21 @@ public struct OfflineEvaluation: Sendable {
         let tuned = try tune(fit: inner.train, validation: inner.testItems, catalogue: catalogue, progress: progress)
         let (train, truth) = target == .test ? (outer.train, outer.testItems) : (inner.train, inner.testItems)
         let fitStarted = Date()
-        let models = try fit(train, catalogue: catalogue, als: tuned.als, easeLambda: tuned.easeLambda)
+        let models = try fit(train, catalogue: catalogue, als: tuned.als, easeLambda: tuned.easeLambda).withRecency(tuned.recencyHalfLife)
         let fitSeconds = Date().timeIntervalSince(fitStarted)
         var rows: [EvaluationReport.Row] = []
         var lists: [String: [Int64: [Int64]]] = [:]
         let blend: [(scorer: any ItemScorer, weight: Float)] = zip(models.components, tuned.weights).map { (scorer: $0, weight: $1) }
-        var scorers: [any ItemScorer] = [models.popularity, models.alsUser, models.alsProfile]
+        var scorers: [any ItemScorer] = [models.popularity, models.trending, models.alsUser, models.alsProfile]
         if let content = models.content { scorers.append(content) }
-        if let ease = models.ease { scorers.append(ease) }
+        if var ease = models.ease {
+            scorers.append(ease)
+            (ease.name, ease.recencyHalfLife) = ("ease_unweighted", nil)  // EASE as published, for reference
+            scorers.append(ease)
+        }
         scorers.append(HybridScorer(components: blend))
         for scorer in scorers {
-            let recommended = recommend(scorer, matrix: models.matrix, users: Array(truth.keys))
+            let recommended = recommend(scorer, models, users: Array(truth.keys))
             lists[scorer.name] = recommended
             let metrics = RankingMetrics(lists: recommended, relevant: truth, k: definition.k, catalogueSize: catalogue.count)
             rows.append(.init(model: scorer.name, metrics: metrics, validation: tuned.validation[scorer.name]))
@@ -79,7 +100,8 @@ public struct OfflineEvaluation: Sendable {
             counts: .init(testUsers: outer.testItems.count, testRows: outer.test.count, trainRows: outer.train.count,
                           validationUsers: inner.testItems.count, validationRows: inner.test.count, fitRows: inner.train.count,
                           items: catalogue.count),
-            fitSeconds: fitSeconds, totalSeconds: Date().timeIntervalSince(started))
+            fitSeconds: fitSeconds, alsSeconds: models.alsSeconds, easeSeconds: models.easeSeconds,
+            totalSeconds: Date().timeIntervalSince(started))
     }
 
     // MARK: Fitting and scoring
@@ -87,9 +109,17 @@ public struct OfflineEvaluation: Sendable {
     func fit(_ train: [Interaction], catalogue: IdIndex, als parameters: ALSParameters, easeLambda: Double?) throws -> Models {
         let matrix = InteractionMatrix(train, users: IdIndex(train.map(\.user)), items: catalogue)
         let als = try ImplicitALS(matrix: matrix, parameters: parameters)
+        let alsStarted = Date()
         als.fit()
+        let alsSeconds = Date().timeIntervalSince(alsStarted)
+        let easeStarted = Date()
         let ease = try easeLambda.map { lambda throws(RecommenderError) in try EASE(matrix: matrix, lambda: lambda) }
-        return Models(matrix: matrix, popularity: PopularityScorer(matrix: matrix), als: als, ease: ease, content: contentScorer(catalogue))
+        let easeSeconds = Date().timeIntervalSince(easeStarted)
+        var liked: [Int64: [Int32]] = [:]
+        for p in train { if let i = catalogue.position(of: p.item) { liked[p.user, default: []].append(i) } }
+        return Models(matrix: matrix, liked: liked, popularity: PopularityScorer(matrix: matrix),
+                      trending: PopularityScorer(positives: train, items: catalogue, window: Self.trendingWindow),
+                      als: als, ease: ease, content: contentScorer(catalogue), alsSeconds: alsSeconds, easeSeconds: easeSeconds)
     }
 
     func contentScorer(_ catalogue: IdIndex) -> EmbeddingScorer? {
@@ -103,15 +133,17 @@ public struct OfflineEvaluation: Sendable {
         return EmbeddingScorer(name: "content", query: .likedItems, dimensions: embedding.dimensions, itemVectors: vectors)
     }
 
+    /// Trending counts positives of the last 30 days of the training data.
+    static let trendingWindow: Int64 = 30 * 86_400 * 1_000_000
+
     /// Top-k item ids per user, never one of the user's training positives.
-    func recommend(_ scorer: any ItemScorer, matrix: InteractionMatrix, users: [Int64]) -> [Int64: [Int64]] {
+    func recommend(_ scorer: any ItemScorer, _ models: Models, users: [Int64]) -> [Int64: [Int64]] {
         var lists: [Int64: [Int64]] = [:]
         var scores: [Float] = []
         for user in users {
-            guard let u = matrix.users.position(of: user) else { continue }
-            let liked = Array(matrix.items(of: Int(u)))
+            guard let u = models.matrix.users.position(of: user), let liked = models.liked[user] else { continue }
             scorer.scores(user: Int(u), liked: liked, into: &scores)
-            lists[user] = topItems(scores, k: definition.k, excluding: Set(liked)).map { matrix.items.ids[Int($0)] }
+            lists[user] = topItems(scores, k: definition.k, excluding: Set(liked)).map { models.matrix.items.ids[Int($0)] }
         }
         return lists
     }
@@ -120,47 +152,57 @@ public struct OfflineEvaluation: Sendable {
 
     func tune(fit train: [Interaction], validation truth: [Int64: Set<Int64>], catalogue: IdIndex,
               progress: (String) -> Void) throws -> Tuned {
-        func score(_ scorer: any ItemScorer, _ matrix: InteractionMatrix) -> RankingMetrics {
-            RankingMetrics(lists: recommend(scorer, matrix: matrix, users: Array(truth.keys)), relevant: truth,
+        func score(_ scorer: any ItemScorer, _ models: Models) -> RankingMetrics {
+            RankingMetrics(lists: recommend(scorer, models, users: Array(truth.keys)), relevant: truth,
                            k: definition.k, catalogueSize: catalogue.count)
         }
         // ALS: confidence and regularisation, chosen by the liked-items profile (the serving path).
         var best: (metrics: RankingMetrics, parameters: ALSParameters, models: Models)?
         var validation: [String: RankingMetrics] = [:]
-        for alpha: Float in [definition.collaborative.alpha, 5, 20] {
-            for regularization: Float in [definition.collaborative.regularization, 1, 10] {
+        for alpha: Float in Array(Set([definition.collaborative.alpha, 3, 5])).sorted() {
+            for regularization: Float in Array(Set([definition.collaborative.regularization, 5, 10, 20])).sorted() {
                 var p = definition.collaborative
                 (p.alpha, p.regularization) = (alpha, regularization)
                 let models = try fit(train, catalogue: catalogue, als: p, easeLambda: nil)
-                let metrics = score(models.alsProfile, models.matrix)
+                let metrics = score(models.alsProfile, models)
                 progress(String(format: "validation ALS α %g λ %g: NDCG %.4f", alpha, regularization, metrics.ndcg))
                 if best == nil || metrics.ndcg > best!.metrics.ndcg { best = (metrics, p, models) }
             }
         }
         var models = best!.models
         validation["als_liked_items"] = best!.metrics
-        validation["als_user_factors"] = score(models.alsUser, models.matrix)
-        validation["popularity"] = score(models.popularity, models.matrix)
-        if let content = models.content { validation["content"] = score(content, models.matrix) }
+        validation["als_user_factors"] = score(models.alsUser, models)
+        validation["popularity"] = score(models.popularity, models)
+        validation["trending"] = score(models.trending, models)
         // EASE: λ.
         var easeLambda: Double?
         var bestEase = -1.0
         for lambda in definition.easeLambdas {
             let ease = try EASE(matrix: models.matrix, lambda: lambda)
-            let metrics = score(ease, models.matrix)
+            let metrics = score(ease, models)
             progress(String(format: "validation EASE λ %g: NDCG %.4f", lambda, metrics.ndcg))
             if metrics.ndcg > bestEase { (bestEase, easeLambda, validation["ease"]) = (metrics.ndcg, lambda, metrics) }
         }
-        models = Models(matrix: models.matrix, popularity: models.popularity, als: models.als,
-                        ease: try easeLambda.map { l throws(RecommenderError) in try EASE(matrix: models.matrix, lambda: l) },
-                        content: models.content)
+        models.ease = try easeLambda.map { l throws(RecommenderError) in try EASE(matrix: models.matrix, lambda: l) }
+        // Recency: how fast old likes fade, for EASE and the profiles (chosen by EASE, or the ALS profile without it).
+        var recency: Double?
+        var bestRecency = -1.0
+        for halfLife in [nil, 100, 50, 25, 12, 6, 3] as [Double?] {
+            let candidate = models.withRecency(halfLife)
+            let metrics = score(candidate.ease ?? candidate.alsProfile, candidate)
+            progress("validation recency half-life \(halfLife.map { String(Int($0)) } ?? "none"): NDCG \(String(format: "%.4f", metrics.ndcg))")
+            if metrics.ndcg > bestRecency { (bestRecency, recency) = (metrics.ndcg, halfLife) }
+        }
+        models = models.withRecency(recency)
+        if let ease = models.ease { validation["ease"] = score(ease, models) }
+        validation["als_liked_items"] = score(models.alsProfile, models)
+        if let content = models.content { validation["content"] = score(content, models) }
         // Hybrid weights: a grid over the standardised component scores, computed once per user.
         let components = models.components
         let users = Array(truth.keys).sorted()
         var parts: [Int64: (liked: Set<Int32>, scores: [[Float]])] = [:]
         for user in users {
-            guard let u = models.matrix.users.position(of: user) else { continue }
-            let liked = Array(models.matrix.items(of: Int(u)))
+            guard let u = models.matrix.users.position(of: user), let liked = models.liked[user] else { continue }
             parts[user] = (Set(liked), HybridScorer(components: components.map { ($0, 1) }).componentScores(user: Int(u), liked: liked))
         }
         let grids: [[Float]] = components.map { c -> [Float] in
@@ -169,7 +211,8 @@ public struct OfflineEvaluation: Sendable {
             case "als_liked_items": [0, 0.25, 0.5, 1]
             case "als_user_factors": [0, 0.25, 0.5]
             case "content": [0, 0.1, 0.25]
-            default: [0, 0.1, 0.25]
+            case "trending": [0, 0.1, 0.25, 0.5]
+            default: [0, 0.1]
             }
         }
         var bestWeights = grids.map { $0[0] }, bestHybrid = RankingMetrics()
@@ -189,7 +232,7 @@ public struct OfflineEvaluation: Sendable {
         }
         validation["hybrid"] = bestHybrid
         progress("validation hybrid weights \(zip(components.map(\.name), bestWeights).map { "\($0) \($1)" }.joined(separator: ", ")): NDCG \(String(format: "%.4f", bestHybrid.ndcg))")
-        return Tuned(als: best!.parameters, easeLambda: easeLambda, weights: bestWeights, validation: validation)
+        return Tuned(als: best!.parameters, easeLambda: easeLambda, recencyHalfLife: recency, weights: bestWeights, validation: validation)
     }
 
     /// Every combination of one value per grid.
