@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(name: "LocalServicesTests", dependencies: ["LocalServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData"]),
-        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "FeatureRegistry", "DemoData", "TestSupport"]),
+        .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Core", "FeatureRegistry", "OfflineStore", "Postgres", "SchemaMigrations", "VectorIndex", "DemoData", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"], exclude: ["Resources"]),
     ]
 )

@@ -1,6 +1,13 @@
 /// Writes JSON bytes directly: API responses are written on every request, and Foundation's
 /// `JSONEncoder` (generic `Encodable` machinery) cost more than the Redis round trip.
 public enum JSONWriter {
+    /// The JSON text of `value`.
+    public static func string(_ value: JSONValue) -> String {
+        var bytes: [UInt8] = []
+        write(value, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     public static func write(_ value: JSONValue, into bytes: inout [UInt8]) {
         switch value {
         case .null: writeNull(into: &bytes)

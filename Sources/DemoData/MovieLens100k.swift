@@ -6,7 +6,10 @@ import Foundation
 /// which `pantry ingest` then loads like any user's own files. Ratings keep their time; movie and
 /// user attributes are dated at the first rating of the data set (known from then on).
 public enum MovieLens100k {
-    public struct Counts: Sendable, Equatable { public var ratings = 0, movies = 0, users = 0 }
+    public struct Counts: Sendable, Equatable {
+        public var ratings = 0, movies = 0, users = 0
+        public init(ratings: Int = 0, movies: Int = 0, users: Int = 0) { (self.ratings, self.movies, self.users) = (ratings, movies, users) }
+    }
 
     public static func convert(from directory: String, to output: String) throws -> Counts {
         let inter = try RecBoleAtomicFile(path: "\(directory)/ml-100k.inter")

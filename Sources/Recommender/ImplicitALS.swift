@@ -55,10 +55,10 @@ public final class ImplicitALS: @unchecked Sendable {
     }
 
     /// Runs all iterations; `progress(iteration)` after each.
-    public func fit(progress: ((Int) -> Void)? = nil) {
+    public func fit(progress: (Int) -> Void = { _ in }) {
         for iteration in 1...parameters.iterations {
             iterate()
-            progress?(iteration)
+            progress(iteration)
         }
     }
 

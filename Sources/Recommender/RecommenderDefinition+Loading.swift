@@ -26,7 +26,7 @@ extension RecommenderDefinition {
             throw DefinitionError(file: file, line: nil, path: "", found: "invalid YAML (\(error))", expected: "well-formed YAML")
         }
         let doc = try YAMLNode(node: root, file: file, path: "")
-            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation"])
+            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output"])
         let interactionsNode = try doc.required("interactions", expected: "a mapping with view, user, item and optionally weight")
         let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight"])
         var definition = RecommenderDefinition(
@@ -84,6 +84,13 @@ extension RecommenderDefinition {
                 throw node.error(found: "min_positives \(definition.minimumPositives) ≤ holdout \(definition.holdout)", expected: "min_positives > holdout, so every test user keeps training positives")
             }
         }
+        if let node = doc["output"] {
+            let o = try node.mapping(allowed: ["item_view", "user_view", "feature", "index"])
+            definition.output = Output(itemView: try o.required("item_view", expected: "a view keyed by the item, for item factors").string(),
+                                       userView: try o["user_view"]?.string(),
+                                       feature: try o.required("feature", expected: "the vector(factors) feature of those views").string(),
+                                       index: try o.required("index", expected: "the item index file to write").string())
+        }
         return definition
     }
 
@@ -108,6 +115,20 @@ extension RecommenderDefinition {
             }
             guard [.int32, .int64, .float, .double].contains(feature.type) else {
                 throw fail("interactions.weight: \(weight) is \(feature.type), expected a number")
+            }
+        }
+        if let output {
+            for (field, viewName, key) in [("item_view", output.itemView, interactions.item), ("user_view", output.userView, interactions.user)] {
+                guard let viewName else { continue }
+                guard let view = repository.views.first(where: { $0.name == viewName }) else { throw fail("output.\(field): no view \(viewName)") }
+                let keys = view.entities.compactMap { e in repository.entities.first { $0.name == e }?.joinKey }
+                guard keys == [key] else { throw fail("output.\(field): \(viewName) must be keyed by \(key) alone") }
+                guard let feature = view.features.first(where: { $0.name == output.feature }) else {
+                    throw fail("output.feature: \(viewName) has no feature \(output.feature)")
+                }
+                guard feature.type == .vector(collaborative.factors) else {
+                    throw fail("output.feature: \(viewName):\(output.feature) is \(feature.type), expected vector(\(collaborative.factors)) for \(collaborative.factors) factors")
+                }
             }
         }
         guard let items else { return }

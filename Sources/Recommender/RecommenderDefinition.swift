@@ -20,6 +20,15 @@ public struct RecommenderDefinition: Sendable, Equatable {
         public var categories: String?
     }
 
+    /// Where `pantry train` writes its results: factor views (each keyed by its entity alone,
+    /// with a `vector(factors)` feature) and the item index file.
+    public struct Output: Sendable, Equatable {
+        public var itemView: String
+        public var userView: String?
+        public var feature: String
+        public var index: String
+    }
+
     public var name: String
     public var project: String
     public var interactions: Interactions
@@ -32,4 +41,5 @@ public struct RecommenderDefinition: Sendable, Equatable {
     public var holdout: Int
     public var minimumPositives: Int
     public var k: Int
+    public var output: Output?
 }

@@ -21,6 +21,7 @@ struct IndexBench: ParsableCommand {
     @Option(help: "ef values to measure, comma separated.") var ef: String = "10,16,24,32,48,64,96,128,256"
     @Option(help: "Threads for building (queries always run on one; hnswlib builds with as many).") var threads: Int = 1
     @Option(help: "Use only the first N base vectors.") var limit: Int?
+    @Option(help: "Index file: loaded (and the load timed) when it exists, else built and saved there.") var index: String?
     @Flag(help: "One JSON object per line instead of a table.") var json = false
     @Flag(help: "Skip the hnswlib comparison.") var noReference = false
     @Option(help: "Also measure pgvector's HNSW in this PostgreSQL (e.g. the dev server's URL); the table is dropped afterwards.")
@@ -45,17 +46,28 @@ struct IndexBench: ParsableCommand {
             ?? exactTruth(vectors, queryVectors)
         if let writeTruth { try VectorFiles.writeIvecs(groundTruth.map { $0.map { Int32($0) } }, to: writeTruth) }
 
-        let index = try HNSWIndex(dimensions: dimensions, metric: metric, parameters: .init(M: M, efConstruction: efConstruction))
         let rssBefore = ProcessMemory.residentBytes ?? 0
-        let (wall, cpu) = try Stopwatch.measure {
-            try index.add(ids: vectors.indices.map(Int64.init), vectors: vectors, threads: threads)
+        var index = try HNSWIndex(dimensions: dimensions, metric: metric, parameters: .init(M: M, efConstruction: efConstruction))
+        var (wall, cpu) = (0.0, 0.0)
+        if let path = self.index, FileManager.default.fileExists(atPath: path) {
+            let (seconds, _) = try Stopwatch.measure { index = try HNSWIndex.load(from: path) }
+            guard index.dimensions == dimensions, index.metric == metric, index.parameters.M == M else {
+                throw ValidationError("\(path) holds an index of \(index.dimensions) dimensions, \(index.metric), M \(index.parameters.M): not this run's")
+            }
+            report(["lib": "pantry", "phase": "load", "load_s": seconds, "index_bytes": index.memoryBytes],
+                   text: String(format: "pantry  loaded %@ in %.3f s; index %@", path, seconds, ProcessMemory.mebibytes(index.memoryBytes)))
+        } else {
+            (wall, cpu) = try Stopwatch.measure {
+                try index.add(ids: vectors.indices.map(Int64.init), vectors: vectors, threads: threads)
+            }
+            if let path = self.index { try index.save(to: path) }
         }
         let rssGrowth = (ProcessMemory.residentBytes ?? 0) - rssBefore
         let indexBytes = index.memoryBytes
-        report(["lib": "pantry", "phase": "build", "n": vectors.count, "dim": dimensions, "M": M, "ef_construction": efConstruction,
+        if wall > 0 { report(["lib": "pantry", "phase": "build", "n": vectors.count, "dim": dimensions, "M": M, "ef_construction": efConstruction,
                 "threads": threads, "build_s": wall, "build_cpu_s": cpu, "index_bytes": indexBytes, "rss_growth_bytes": rssGrowth],
                text: String(format: "pantry  build %d × %d, %d thread(s): %.1f s wall, %.1f s CPU; index %@ (resident growth %@)", vectors.count,
-                            dimensions, threads, wall, cpu, ProcessMemory.mebibytes(indexBytes), ProcessMemory.mebibytes(rssGrowth)))
+                            dimensions, threads, wall, cpu, ProcessMemory.mebibytes(indexBytes), ProcessMemory.mebibytes(rssGrowth))) }
         for ef in efs {
             var best = 0.0
             var found: [[SearchResult]] = []
@@ -101,7 +113,8 @@ struct IndexBench: ParsableCommand {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, "-c", Self.hnswlibScript, base, queries, truthFile, metric.rawValue, String(k), String(M), String(efConstruction),
-                             efs.map(String.init).joined(separator: ","), String(limit ?? 0), json ? "json" : "text", String(threads)]
+                             efs.map(String.init).joined(separator: ","), String(limit ?? 0), json ? "json" : "text", String(threads),
+                             index.map { $0 + ".hnswlib" } ?? ""]
         do {
             try process.run()
             process.waitUntilExit()

@@ -1,0 +1,87 @@
+import Core
+import FeatureRegistry
+import Foundation
+import OfflineStore
+import Postgres
+import VectorIndex
+
+/// `pantry train`: fits the collaborative model on every positive the feature store holds,
+/// writes item (and user) factors back as `vector(n)` features through offline push, builds
+/// and saves the item index (inner product), and records a model version.
+public enum RecommenderTraining {
+    public struct Result: Sendable {
+        public var version: ModelVersion
+        public var items: Int
+        public var users: Int
+        public var fitSeconds: Double
+        public var indexSeconds: Double
+        public var indexPath: String
+    }
+
+    /// - Parameters:
+    ///   - indexPath: where to save the index (the definition's `output.index`, resolved by the caller).
+    ///   - now: the event time of the written factors.
+    public static func run(_ definition: RecommenderDefinition, data: RecommenderData, repository: FeatureRepository,
+                           indexPath: String, threads: Int = 2, now: Date = Date(), on connection: PostgresConnection,
+                           progress: (String) -> Void = { _ in }) throws -> Result {
+        guard let output = definition.output else {
+            throw RecommenderError("recommender \(definition.name) has no output section: nowhere to write factors")
+        }
+        try definition.check(against: repository)
+        let positives = data.positives(minimumWeight: definition.minimumPositiveWeight)
+        guard !positives.isEmpty else { throw RecommenderError("no positives to train on in \(definition.interactions.view)") }
+        let catalogue = data.catalogue
+        let matrix = InteractionMatrix(positives, users: IdIndex(positives.map(\.user)), items: catalogue)
+        let f = definition.collaborative.factors
+        let fitStarted = Date()
+        let als = try ImplicitALS(matrix: matrix, parameters: definition.collaborative)
+        als.fit { progress("ALS iteration \($0) of \(definition.collaborative.iterations)") }
+        let fitSeconds = Date().timeIntervalSince(fitStarted)
+        func rows(_ factors: [Float], _ count: Int) -> [[Float]] { (0..<count).map { Array(factors[$0 * f..<($0 + 1) * f]) } }
+        let itemVectors = rows(als.itemFactors, catalogue.count)
+
+        // Factors into the offline store, all in one push per view (all or nothing).
+        let pgvector = try OfflineTable.hasPgvector(connection)
+        let eventTime = JSONValue.string(Timestamp.format(micros: Timestamp.micros(now), iso: true))
+        func push(view name: String, key: String, ids: [Int64], vectors: [[Float]]) throws {
+            guard let view = repository.views.first(where: { $0.name == name }) else { throw RecommenderError("no view \(name)") }
+            let table = OfflineTable(project: repository.project, view: view, repository: repository, pgvector: pgvector)
+            let records = zip(ids, vectors).map { id, vector -> [String: JSONValue] in
+                [key: .integer(id), view.eventTimestampColumn: eventTime, output.feature: .array(vector.map { .number(Double($0)) })]
+            }
+            let written = try Ingestor(table: table).push(records, source: "pantry train \(definition.name)", on: connection)
+            progress("wrote \(written) vectors to \(name)")
+        }
+        try push(view: output.itemView, key: definition.interactions.item, ids: catalogue.ids, vectors: itemVectors)
+        if let userView = output.userView {
+            try push(view: userView, key: definition.interactions.user, ids: matrix.users.ids, vectors: rows(als.userFactors, matrix.users.count))
+        }
+
+        // The item index: inner product, as the liked-items profile scores.
+        let indexStarted = Date()
+        let index = try HNSWIndex(dimensions: f, metric: .innerProduct, parameters: .init())
+        try index.add(ids: catalogue.ids, vectors: itemVectors, threads: threads)
+        try FileManager.default.createDirectory(atPath: (indexPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try index.save(to: indexPath)
+        let indexSeconds = Date().timeIntervalSince(indexStarted)
+        progress(String(format: "item index (%d vectors, inner product) saved to %@ in %.2f s", catalogue.count, indexPath, indexSeconds))
+
+        let p = definition.collaborative
+        let hyperparameters = JSONValue.object([
+            "model": .string("implicit_als"), "factors": .integer(Int64(p.factors)), "iterations": .integer(Int64(p.iterations)),
+            "regularization": .number(Double(p.regularization)), "alpha": .number(Double(p.alpha)), "confidence": .string("1 + alpha"),
+            "cg_steps": .integer(Int64(p.cgSteps)), "seed": .integer(Int64(truncatingIfNeeded: p.seed)),
+            "min_positive_weight": .number(definition.minimumPositiveWeight),
+        ])
+        let artifacts = JSONValue.object([
+            "index": .string(indexPath), "item_view": .string(output.itemView),
+            "user_view": output.userView.map(JSONValue.string) ?? .null, "feature": .string(output.feature),
+        ])
+        let metrics = JSONValue.object(["loss": .number(als.loss()), "fit_seconds": .number(fitSeconds)])
+        let version = try ModelVersions.record(recommender: definition.name, hyperparameters: hyperparameters,
+                                               dataWatermark: positives.map(\.time).max(), positives: positives.count,
+                                               metrics: metrics, artifacts: artifacts, on: connection)
+        return Result(version: version, items: catalogue.count, users: matrix.users.count, fitSeconds: fitSeconds,
+                      indexSeconds: indexSeconds, indexPath: indexPath)
+    }
+}

@@ -1,0 +1,53 @@
+import DemoData
+import Foundation
+import Testing
+@testable import Recommender
+
+/// A slice of the real MovieLens-100k (users ≤ 300, movies ≤ 400) through the whole protocol:
+/// small enough for a debug build in CI, real enough that the models must beat popularity.
+@Suite("Offline evaluation on a MovieLens slice")
+struct OfflineEvaluationTests {
+    static func slice() throws -> RecommenderData {
+        let dir = try MovieLensFiles.directory()
+        let inter = try RecBoleAtomicFile(path: dir + "/ml-100k.inter")
+        let (u, i, r, t) = (try inter.column("user_id"), try inter.column("item_id"), try inter.column("rating"), try inter.column("timestamp"))
+        let interactions = inter.records.compactMap { rec -> Interaction? in
+            guard let user = Int64(rec[u]), let item = Int64(rec[i]), user <= 300, item <= 400,
+                  let rating = Double(rec[r]), let seconds = Double(rec[t]) else { return nil }
+            return Interaction(user: user, item: item, weight: rating, time: Int64(seconds) * 1_000_000)
+        }
+        let item = try RecBoleAtomicFile(path: dir + "/ml-100k.item")
+        var items: [Int64: ItemContent] = [:]
+        for rec in item.records {
+            guard let id = Int64(rec[0]), id <= 400 else { continue }
+            items[id] = ItemContent(title: String(rec[1]), year: Int(rec[2]), categories: rec[3].split(separator: " ").map(String.init))
+        }
+        return RecommenderData(interactions: interactions, items: items)
+    }
+
+    @Test("validation and test runs: lists hold k unseen items, every model beats nothing, the hybrid beats popularity")
+    func slice() throws {
+        var definition = try RecommenderDefinition.load(path: RecommenderDefinitionTests.root + "/Config/recommenders/movielens.yaml")
+        definition.collaborative.iterations = 5
+        definition.easeLambdas = [50, 200]
+        let data = try Self.slice()
+        let report = try OfflineEvaluation(definition: definition, data: data).run(target: .test)
+        #expect(report.counts.items == 400)
+        #expect(report.counts.testRows == 5 * report.counts.testUsers)
+        let train = Set(EvaluationSplit(positives: data.positives(minimumWeight: 4)).train.map { "\($0.user):\($0.item)" })
+        for (model, lists) in report.lists {
+            for (user, list) in lists {
+                #expect(list.count == 10, "\(model) user \(user): \(list.count) items")
+                #expect(Set(list).count == list.count)
+                #expect(!list.contains { train.contains("\(user):\($0)") }, "\(model) recommended a training positive to \(user)")
+            }
+        }
+        let ndcg = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.model, $0.metrics.ndcg) })
+        #expect(Set(ndcg.keys) == ["popularity", "trending", "als_user_factors", "als_liked_items", "content", "ease", "ease_unweighted", "hybrid"])
+        #expect(ndcg.values.allSatisfy { $0 > 0 })
+        #expect(ndcg["hybrid"]! > ndcg["popularity"]!, "\(ndcg)")
+        #expect(report.markdown().contains("| hybrid |"))
+        let csv = try #require(report.recommendationsCSV(model: "hybrid"))
+        #expect(csv.split(separator: "\n").count == 1 + 10 * report.counts.testUsers)
+    }
+}
