@@ -125,8 +125,7 @@ let package = Package(
         .target(name: "CVectorKernels"),
         .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
 
-        .target(name: "Recommender", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "Postgres", "VectorIndex", "COpenBLAS",
-                                                   .product(name: "Yams", package: "Yams")]),
+        .target(name: "Recommender", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "Postgres", "VectorIndex", "COpenBLAS"]),
 
         .target(name: "CInferenceKernels"),
         .target(name: "Inference", dependencies: ["CInferenceKernels"]),

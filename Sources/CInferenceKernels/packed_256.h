@@ -17,16 +17,23 @@ INLINE __m256i FN(broadcast)(const uint8_t *a) {
     return _mm256_set1_epi32(v);
 }
 
-// Σ w·a over one 32-element block for eight rows: Q4_1 weights are unsigned nibbles.
-INLINE __m256i FN(dot_q4)(const __m256i w[8], const uint8_t *a) {
 #if TIER_VNNI
-    __m256i x = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), w[0], FN(broadcast)(a));
+// `start` + Σ w·a over one block for eight rows (unsigned w, signed a), in two chains.
+INLINE __m256i FN(dpbusd_block)(const __m256i w[8], const uint8_t *a, __m256i start) {
+    __m256i x = _mm256_dpbusd_avx_epi32(start, w[0], FN(broadcast)(a));
     __m256i y = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), w[1], FN(broadcast)(a + 4));
     for (int k = 2; k < 8; k += 2) {
         x = _mm256_dpbusd_avx_epi32(x, w[k], FN(broadcast)(a + 4 * k));
         y = _mm256_dpbusd_avx_epi32(y, w[k + 1], FN(broadcast)(a + 4 * k + 4));
     }
     return _mm256_add_epi32(x, y);
+}
+#endif
+
+// Σ w·a over one 32-element block for eight rows: Q4_1 weights are unsigned nibbles.
+INLINE __m256i FN(dot_q4)(const __m256i w[8], const uint8_t *a) {
+#if TIER_VNNI
+    return FN(dpbusd_block)(w, a, _mm256_setzero_si256());
 #else
     // A pair of products fits int16 (2·15·127), and so do eight pairs summed (30,480).
     __m256i s = _mm256_maddubs_epi16(w[0], FN(broadcast)(a));
@@ -41,13 +48,7 @@ INLINE __m256i FN(dot_q4)(const __m256i w[8], const uint8_t *a) {
 INLINE __m256i FN(dot_q8)(const __m256i w[8], const __m256i sign[8], const uint8_t *a, int32_t bias) {
 #if TIER_VNNI
     (void)sign;
-    __m256i x = _mm256_dpbusd_avx_epi32(_mm256_set1_epi32(bias), w[0], FN(broadcast)(a));
-    __m256i y = _mm256_dpbusd_avx_epi32(_mm256_setzero_si256(), w[1], FN(broadcast)(a + 4));
-    for (int k = 2; k < 8; k += 2) {
-        x = _mm256_dpbusd_avx_epi32(x, w[k], FN(broadcast)(a + 4 * k));
-        y = _mm256_dpbusd_avx_epi32(y, w[k + 1], FN(broadcast)(a + 4 * k + 4));
-    }
-    return _mm256_add_epi32(x, y);
+    return FN(dpbusd_block)(w, a, _mm256_set1_epi32(bias));
 #else
     (void)bias;
     const __m256i ones = _mm256_set1_epi16(1);

@@ -71,18 +71,7 @@ public enum DefinitionLoader {
 
     /// Parses one document. Returns the definitions and, per object, its node (for errors).
     static func parse(_ text: String, file: String) throws -> (FeatureRepository, [String: YAMLNode]) {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw DefinitionError(file: file, line: 1, path: "", found: "an empty document", expected: "a mapping with project, entities, feature_views, feature_services")
-            }
-            root = node
-        } catch let error as DefinitionError {
-            throw error
-        } catch {
-            throw DefinitionError(file: file, line: nil, path: "", found: "invalid YAML (\(error))", expected: "well-formed YAML")
-        }
-        let document = try YAMLNode(node: root, file: file, path: "")
+        let document = try YAMLNode.document(text, file: file, expected: "a mapping with project, entities, feature_views, feature_services")
             .mapping(allowed: ["project", "entities", "feature_views", "feature_services"])
         let project = try document.required("project", expected: "a project name").string()
         var repository = FeatureRepository(project: project)

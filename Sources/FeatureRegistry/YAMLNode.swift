@@ -13,6 +13,17 @@ public struct YAMLNode {
     public let file: String
     public let path: String
 
+    /// The root of a YAML document, or an error naming the file: invalid YAML, or an empty
+    /// document (`expected` says what the document should hold).
+    public static func document(_ text: String, file: String, expected: String) throws(DefinitionError) -> YAMLNode {
+        let root: Node?
+        do { root = try Yams.compose(yaml: text) } catch {
+            throw DefinitionError(file: file, line: nil, path: "", found: "invalid YAML (\(error))", expected: "well-formed YAML")
+        }
+        guard let root else { throw DefinitionError(file: file, line: 1, path: "", found: "an empty document", expected: expected) }
+        return YAMLNode(node: root, file: file, path: "")
+    }
+
     public var line: Int? { node.mark?.line }
 
     public func error(found: String, expected: String) -> DefinitionError {

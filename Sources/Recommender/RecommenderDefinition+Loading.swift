@@ -1,7 +1,6 @@
 import Core
 import FeatureRegistry
 import Foundation
-import Yams
 
 extension RecommenderDefinition {
     /// Loads one recommender file; errors name the file, the line, the key and what was expected.
@@ -14,18 +13,7 @@ extension RecommenderDefinition {
     }
 
     public static func load(yaml text: String, file: String) throws -> RecommenderDefinition {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw DefinitionError(file: file, line: 1, path: "", found: "an empty document", expected: "a recommender definition")
-            }
-            root = node
-        } catch let error as DefinitionError {
-            throw error
-        } catch {
-            throw DefinitionError(file: file, line: nil, path: "", found: "invalid YAML (\(error))", expected: "well-formed YAML")
-        }
-        let doc = try YAMLNode(node: root, file: file, path: "")
+        let doc = try YAMLNode.document(text, file: file, expected: "a recommender definition")
             .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output"])
         let interactionsNode = try doc.required("interactions", expected: "a mapping with view, user, item and optionally weight")
         let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight"])
