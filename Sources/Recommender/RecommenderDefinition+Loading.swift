@@ -14,7 +14,7 @@ extension RecommenderDefinition {
 
     public static func load(yaml text: String, file: String) throws -> RecommenderDefinition {
         let doc = try YAMLNode.document(text, file: file, expected: "a recommender definition")
-            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output"])
+            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output", "profile"])
         let interactionsNode = try doc.required("interactions", expected: "a mapping with view, user, item and optionally weight")
         let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight"])
         var definition = RecommenderDefinition(
@@ -70,6 +70,16 @@ extension RecommenderDefinition {
             }
             guard definition.minimumPositives > definition.holdout else {
                 throw node.error(found: "min_positives \(definition.minimumPositives) ≤ holdout \(definition.holdout)", expected: "min_positives > holdout, so every test user keeps training positives")
+            }
+        }
+        if let node = doc["profile"] {
+            let p = try node.mapping(allowed: ["recency_half_life"])
+            if let v = p["recency_half_life"] {
+                if (try? v.string()) == "none" { definition.recencyHalfLife = nil } else {
+                    let value = try v.double(expected: "a number of likes > 0, or none")
+                    guard value > 0 else { throw v.error(found: "\(value)", expected: "a number of likes > 0, or none") }
+                    definition.recencyHalfLife = value
+                }
             }
         }
         if let node = doc["output"] {

@@ -42,4 +42,6 @@ public struct RecommenderDefinition: Sendable, Equatable {
     public var minimumPositives: Int
     public var k: Int
     public var output: Output?
+    /// Live profiles: liked items' weight halves every this many likes back (nil: equal weights).
+    public var recencyHalfLife: Double?
 }
