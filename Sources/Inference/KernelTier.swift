@@ -42,6 +42,6 @@ public enum KernelTier: Int32, CaseIterable, Sendable, CustomStringConvertible {
 
     /// The C kernels of the selected tier, or nil for the portable Swift kernels (immutable
     /// after its first use: a table of C function pointers).
-    nonisolated(unsafe) static let kernels: pantry_kernel_table? =
+    static let kernels: pantry_kernel_table? =
         (try? selection.get()).flatMap { pantry_kernels_for_tier($0.rawValue)?.pointee }
 }

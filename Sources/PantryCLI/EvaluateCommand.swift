@@ -15,7 +15,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Folder of recommender definitions.") var definitions = "Config/recommenders"
     @Option(help: "Split to report: val or test (test is the final figure; tune on val only).") var target = "test"
     @Option(help: "Write the hybrid's lists as user_id,item_id,rank to this CSV file.") var writeRecs: String?
-    @Option(help: "Markdown report file.") var report = "out/evaluation.md"
+    @Option(help: "Markdown report file (an SVG chart is written beside it).") var report = "out/evaluation.md"
 
     func run() async throws {
         guard let target = OfflineEvaluation.Target(rawValue: target) else {
@@ -30,12 +30,14 @@ struct EvaluateCommand: AsyncParsableCommand {
         print(String(format: "loaded %d interactions and %d items from the offline store in %.2f s",
                      data.interactions.count, data.items.count, Date().timeIntervalSince(loadStarted)))
         let result = try OfflineEvaluation(definition: definition, data: data).run(target: target) { print($0); fflush(nil) }
-        let markdown = result.markdown()
-        print("\n" + markdown)
         let reportPath = context.path(report)
+        let chartPath = (reportPath as NSString).deletingPathExtension + ".svg"
+        let markdown = result.markdown(chart: (chartPath as NSString).lastPathComponent)
+        print("\n" + markdown)
         try FileManager.default.createDirectory(atPath: (reportPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         try Data(markdown.utf8).write(to: URL(fileURLWithPath: reportPath), options: .atomic)
-        print("report: \(reportPath)")
+        try Data(EvaluationChart.svg(result).utf8).write(to: URL(fileURLWithPath: chartPath), options: .atomic)
+        print("report: \(reportPath) (chart: \(chartPath))")
         if let writeRecs, let csv = result.recommendationsCSV(model: "hybrid") {
             try Data(csv.utf8).write(to: URL(fileURLWithPath: context.path(writeRecs)), options: .atomic)
             print("recommendations: \(context.path(writeRecs))")

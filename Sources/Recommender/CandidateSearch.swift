@@ -53,7 +53,8 @@ public struct CandidateSearch: Sendable {
         let vectors = liked.compactMap { index.vector(id: $0) }
         guard !vectors.isEmpty else {
             let items = popular.lazy.filter { !seen.contains($0) && filter.admits(content[$0]) }.prefix(k)
-            return (items.enumerated().map { Candidate(item: $1, score: Float(popular.count - $0), source: "popular") }, true)
+            // Score: the reciprocal of the popularity rank among the allowed items.
+            return (items.enumerated().map { Candidate(item: $1, score: 1 / Float($0 + 1), source: "popular") }, true)
         }
         let weights = recencyWeights(count: vectors.count, halfLife: recencyHalfLife)
         var profile = [Float](repeating: 0, count: index.dimensions)

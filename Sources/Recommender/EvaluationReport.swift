@@ -25,7 +25,8 @@ public struct EvaluationReport: Sendable {
     public var easeSeconds: Double
     public var totalSeconds: Double
 
-    public func markdown() -> String {
+    /// - Parameter chart: the chart's file name relative to the report, to show it inline.
+    public func markdown(chart: String? = nil) -> String {
         let set = target == .test ? "test" : "validation"
         var text = """
             # Evaluation of recommender `\(recommender)` on \(set)
@@ -36,6 +37,7 @@ public struct EvaluationReport: Sendable {
             fit/validation (the same rule on train): \(counts.fitRows) / \(counts.validationRows) rows, \(counts.validationUsers) users.
             Catalogue: \(counts.items) items. Metrics at k = \(k), averaged over all evaluated users; training positives are never recommended.
 
+            \(chart.map { "![metrics per model](\($0))\n" } ?? "")
             | model | NDCG@\(k) | precision | recall | MAP | hit rate | coverage | validation NDCG |
             |---|---|---|---|---|---|---|---|
 

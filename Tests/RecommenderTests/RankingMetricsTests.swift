@@ -40,3 +40,24 @@ struct RankingMetricsTests {
         #expect(topItems(scores, k: 0, excluding: []).isEmpty)
     }
 }
+
+@Suite("Evaluation report")
+struct EvaluationReportTests {
+    @Test("the SVG chart has a bar per model and metric, escapes names, and the Markdown links it")
+    func chart() {
+        var m = RankingMetrics()
+        (m.ndcg, m.recall, m.hitRate) = (0.12, 0.2, 0.5)
+        let report = EvaluationReport(
+            recommender: "r<1>", target: .test, k: 10,
+            rows: [.init(model: "a&b", metrics: m, validation: nil), .init(model: "c", metrics: RankingMetrics(), validation: m)],
+            tuned: .init(als: ALSParameters(), easeLambda: 300, recencyHalfLife: 6, weights: [1, 0]), lists: [:],
+            counts: .init(testUsers: 3, testRows: 15, trainRows: 30, validationUsers: 2, validationRows: 10, fitRows: 20, items: 9),
+            fitSeconds: 0.1, alsSeconds: 0.05, easeSeconds: 0.04, totalSeconds: 1)
+        let svg = EvaluationChart.svg(report)
+        #expect(svg.hasPrefix("<svg") && svg.hasSuffix("</svg>\n"))
+        #expect(svg.components(separatedBy: "<rect").count - 1 == 2 * 3 + 3, "six bars and three legend swatches")
+        #expect(svg.contains("a&amp;b") && svg.contains("r&lt;1&gt;") && !svg.contains("a&b"))
+        #expect(report.markdown(chart: "e.svg").contains("![metrics per model](e.svg)"))
+        #expect(report.markdown().contains("| a&b | 0.1200 |"))
+    }
+}
