@@ -64,4 +64,5 @@ done
 $PANTRY evaluate movielens --target test --write-recs out/movielens_recs.csv | sed -n '/^| model/,/^$/p'
 # Factors back into the offline store as vector(64), the item index, a model version, online.
 $PANTRY train movielens | grep -v "ALS iteration"
-$PANTRY index search out/movielens-als.hnsw --entity 1 --k 5   # movies whose factors are nearest Toy Story's
+$PANTRY similar 1 --k 5          # movies whose factors are nearest Toy Story's
+$PANTRY recommend 42 --k 5 --genre Comedy   # a user's comedies: profile of recent likes, seen items left out inside the search
