@@ -116,10 +116,25 @@ extension HNSWIndex {
             return block
         }
 
+        /// Room for `count` values; a large buffer is aligned to 2 MiB and offered to the kernel for
+        /// transparent huge pages (with THP in `madvise` mode, the usual default, anonymous memory
+        /// gets them only when asked). A search touches vectors and links all over these buffers,
+        /// so with 4 KiB pages most of its time went to TLB misses: measured on 100k × 384, a
+        /// freshly built index answered 16 % fewer queries than the same index mapped from a file.
+        static func allocateLarge<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+            let bytes = count * MemoryLayout<T>.stride, huge = 2 << 20
+            guard bytes >= 2 * huge else { return .allocate(capacity: count) }
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: huge)
+            #if canImport(Glibc)
+            _ = madvise(raw, (bytes + huge - 1) / huge * huge, MADV_HUGEPAGE)
+            #endif
+            return raw.bindMemory(to: T.self, capacity: count)
+        }
+
         private func grow(to newCapacity: Int) {
-            let newVectors = UnsafeMutablePointer<Float>.allocate(capacity: newCapacity * dimensions)
+            let newVectors = Self.allocateLarge(Float.self, count: newCapacity * dimensions)
             newVectors.update(from: vectors, count: slotCount * dimensions)
-            let newLinks = UnsafeMutablePointer<UInt32>.allocate(capacity: newCapacity * blockSize)
+            let newLinks = Self.allocateLarge(UInt32.self, count: newCapacity * blockSize)
             newLinks.update(from: layer0, count: slotCount * blockSize)
             let newUpper = UnsafeMutablePointer<UnsafeMutablePointer<UInt32>?>.allocate(capacity: newCapacity)
             newUpper.update(from: upper, count: slotCount)
