@@ -366,8 +366,17 @@ public final class HNSWIndex: @unchecked Sendable {
         while let nearest = candidates.pop() {
             if results.count >= ef, nearest.distance > results.top!.distance { break }
             if let locks {
-                // Another builder thread may be rewriting this list: read a copy under its lock.
-                locks.withLock(nearest.slot) { storage.links(nearest.slot, layer: layer) }.withUnsafeBufferPointer(expand)
+                // Another builder thread may be rewriting this list: copy it under its lock, into
+                // a stack buffer (a heap array per expansion made two-thread builds scale poorly).
+                withUnsafeTemporaryAllocation(of: UInt32.self, capacity: storage.linksPerNode0) { copy in
+                    let count = locks.withLock(nearest.slot) {
+                        storage.withLinks(nearest.slot, layer: layer) { links in
+                            _ = copy.initialize(fromContentsOf: links)
+                            return links.count
+                        }
+                    }
+                    expand(UnsafeBufferPointer(rebasing: copy[..<count]))
+                }
             } else if layer == 0 {
                 let block = layer0 + Int(nearest.slot) * blockSize
                 expand(UnsafeBufferPointer(start: block + 1, count: Int(block.pointee)))
