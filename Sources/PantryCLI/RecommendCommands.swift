@@ -45,6 +45,22 @@ struct RecommenderContext {
     }
 }
 
+/// The options `pantry recommend` and `pantry similar` share.
+struct RecommendOptions: ParsableArguments {
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Recommender name.") var recommender = "movielens"
+    @Option(help: "Folder of recommender definitions.") var definitions = "Config/recommenders"
+    @Option(help: "How many items (1...1000).") var k = 10
+    @OptionGroup var filters: ItemFilterOptions
+
+    /// Runs `body` with the trained model's context; closes the connection afterwards.
+    func withContext(_ body: (RecommenderContext) throws -> Void) async throws {
+        let store = try await StoreContext(global)
+        defer { store.connection.close() }
+        try body(try RecommenderContext(store, recommender: recommender, definitions: definitions))
+    }
+}
+
 struct ItemFilterOptions: ParsableArguments {
     @Option(help: "Only items of this genre (category).") var genre: String?
     @Option(help: "Only items released in or after this year.") var yearMin: Int?
@@ -62,21 +78,16 @@ struct ItemFilterOptions: ParsableArguments {
 struct RecommendCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "recommend", abstract: "Recommend items to a user from the trained model.")
 
-    @OptionGroup var global: GlobalOptions
     @Argument(help: "User id.") var user: Int64
-    @Option(help: "Recommender name.") var recommender = "movielens"
-    @Option(help: "Folder of recommender definitions.") var definitions = "Config/recommenders"
-    @Option(help: "How many items (1...1000).") var k = 10
-    @OptionGroup var filters: ItemFilterOptions
+    @OptionGroup var options: RecommendOptions
 
     func run() async throws {
-        let store = try await StoreContext(global)
-        defer { store.connection.close() }
-        let context = try RecommenderContext(store, recommender: recommender, definitions: definitions)
-        let liked = context.liked(by: user)
-        let (candidates, coldStart) = try context.search.recommend(liked: liked, k: k, filter: try filters.filter())
-        print("user \(user): \(liked.count) liked items; model \(context.definition.name) v\(context.version)\(coldStart ? "; cold start: popular items" : "")")
-        context.show(candidates)
+        try await options.withContext { context in
+            let liked = context.liked(by: user)
+            let (candidates, coldStart) = try context.search.recommend(liked: liked, k: options.k, filter: try options.filters.filter())
+            print("user \(user): \(liked.count) liked items; model \(context.definition.name) v\(context.version)\(coldStart ? "; cold start: popular items" : "")")
+            context.show(candidates)
+        }
     }
 }
 
@@ -84,17 +95,12 @@ struct RecommendCommand: AsyncParsableCommand {
 struct SimilarCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "similar", abstract: "Items most like an item, from the trained model.")
 
-    @OptionGroup var global: GlobalOptions
     @Argument(help: "Item id.") var item: Int64
-    @Option(help: "Recommender name.") var recommender = "movielens"
-    @Option(help: "Folder of recommender definitions.") var definitions = "Config/recommenders"
-    @Option(help: "How many items (1...1000).") var k = 10
-    @OptionGroup var filters: ItemFilterOptions
+    @OptionGroup var options: RecommendOptions
 
     func run() async throws {
-        let store = try await StoreContext(global)
-        defer { store.connection.close() }
-        let context = try RecommenderContext(store, recommender: recommender, definitions: definitions)
-        context.show(try context.search.similar(to: item, k: k, filter: try filters.filter()))
+        try await options.withContext { context in
+            context.show(try context.search.similar(to: item, k: options.k, filter: try options.filters.filter()))
+        }
     }
 }
