@@ -15,9 +15,10 @@
 //   OfflineStore                  ingestion, point-in-time join, training-set export
 //   OnlineFeatures                materialization into Redis, online reads, skew checks
 //   DemoData                      generated demo data sets
-//   Serving                       the HTTP server (online lookups, push, registry, health, metrics)
 //   VectorIndex                   HNSW and exact nearest-neighbour search (no feature-store dependency)
-//   Recommender                   definitions, ALS, EASE, content vectors, evaluation protocol and metrics
+//   Recommender                   definitions, ALS, EASE, content vectors, evaluation protocol and metrics,
+//                                 the served model (candidates and ranking) and live profiles in Redis
+//   Serving                       the HTTP server (online lookups, push, recommendations, registry, health, metrics)
 //   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
 //   PantryCLI                     the `pantry` command
 import PackageDescription
@@ -106,7 +107,7 @@ let package = Package(
 
         // HTTP server: online features, push, registry, health, metrics
         .target(name: "Serving", dependencies: [
-            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis",
+            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis", "Recommender",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -125,7 +126,7 @@ let package = Package(
         .target(name: "CVectorKernels"),
         .target(name: "VectorIndex", dependencies: ["CVectorKernels"]),
 
-        .target(name: "Recommender", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "Postgres", "VectorIndex", "COpenBLAS"]),
+        .target(name: "Recommender", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "Postgres", "Redis", "VectorIndex", "COpenBLAS"]),
 
         .target(name: "CInferenceKernels"),
         .target(name: "Inference", dependencies: ["CInferenceKernels"]),

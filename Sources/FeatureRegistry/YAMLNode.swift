@@ -61,16 +61,17 @@ public struct YAMLNode {
         return sequence.enumerated().map { YAMLNode(node: $1, file: file, path: "\(path)[\($0)]") }
     }
 
-    /// The node as a mapping whose keys must all be in `allowed` (typos are errors, not ignored).
-    public func mapping(allowed: [String], expected: String = "a mapping") throws(DefinitionError) -> YAMLMapping {
+    /// The node as a mapping whose keys must all be in `allowed` (typos are errors, not ignored);
+    /// `allowed` nil takes any key (a map of names chosen by the user).
+    public func mapping(allowed: [String]?, expected: String = "a mapping") throws(DefinitionError) -> YAMLMapping {
         guard case .mapping(let mapping) = node else { throw error(found: shown, expected: expected) }
         var entries: [(String, YAMLNode)] = []
         for (key, value) in mapping {
             let name = key.string ?? "?"
             let child = YAMLNode(node: value, file: file, path: path.isEmpty ? name : "\(path).\(name)")
-            guard allowed.contains(name) else {
+            guard allowed?.contains(name) ?? true else {
                 throw YAMLNode(node: key, file: file, path: child.path)
-                    .error(found: "unknown key \"\(name)\"", expected: "one of \(allowed.joined(separator: ", "))")
+                    .error(found: "unknown key \"\(name)\"", expected: "one of \(allowed?.joined(separator: ", ") ?? "")")
             }
             entries.append((name, child))
         }
@@ -90,9 +91,11 @@ public struct YAMLNode {
 }
 
 /// The entries of a mapping node, looked up by key.
-public struct YAMLMapping {
+public struct YAMLMapping: Sequence {
     let owner: YAMLNode
     let entries: [(String, YAMLNode)]
+
+    public func makeIterator() -> IndexingIterator<[(String, YAMLNode)]> { entries.makeIterator() }
 
     public subscript(key: String) -> YAMLNode? { entries.first { $0.0 == key }?.1 }
 

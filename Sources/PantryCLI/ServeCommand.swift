@@ -1,4 +1,7 @@
 import ArgumentParser
+import Foundation
+import Recommender
+import Settings
 import Serving
 import Logging
 import Metrics
@@ -15,6 +18,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Project (default from settings).") var project: String?
     @Option(help: "Address to listen on (default from settings: 127.0.0.1).") var host: String?
     @Option(help: "Port (default from settings: 6566).") var port: Int?
+    @Option(help: "Folder of recommender definitions served (those of the served project).") var recommenders = "Config/recommenders"
 
     func run() async throws {
         let settings = try await global.settings()
@@ -51,11 +55,31 @@ struct ServeCommand: AsyncParsableCommand {
         if connectionLimit < configuration.maxConnections {
             logger.warning("serving at most \(connectionLimit) connections (server.max_connections is \(configuration.maxConnections), but RLIMIT_NOFILE is \(descriptors ?? 0))")
         }
+        let recommendations = try await recommendationService(settings: settings, registry: registry, postgres: postgres, logger: logger)
         let server = FeatureServer(
             configuration: configuration,
             registry: registry, redis: redis, postgres: postgres, metrics: metrics,
-            historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds, logger: logger)
+            historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds,
+            recommendations: recommendations, logger: logger)
         defer { server.close() }
         try await server.application(connectionLimit: connectionLimit).runService()
+    }
+
+    /// The served project's recommenders, with their latest trained models loaded (a recommender
+    /// not trained yet answers 503 until `pantry train` records a version; the server picks it up).
+    func recommendationService(settings: PantrySettings, registry: RegistryCache, postgres: PostgresPool, logger: Logger) async throws -> RecommendationService? {
+        let root = settings.rootDirectory
+        let resolve: @Sendable (String) -> String = { $0.hasPrefix("/") ? $0 : URL(fileURLWithPath: root).appendingPathComponent($0).path }
+        let folder = resolve(recommenders)
+        guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return nil }
+        let definitions = try files.filter { $0.hasSuffix(".yaml") || $0.hasSuffix(".yml") }.sorted()
+            .map { try RecommenderDefinition.load(path: folder + "/" + $0) }.filter { $0.project == registry.project }
+        guard !definitions.isEmpty else { return nil }
+        let service = RecommendationService(definitions: definitions, registry: registry, pool: postgres,
+                                            refreshSeconds: max(settings.server.registryRefreshSeconds, 10), resolve: resolve, logger: logger)
+        do { try await service.refresh() } catch {
+            logger.warning("recommenders \(definitions.map(\.name).joined(separator: ", ")): no model loaded yet (\(error))")
+        }
+        return service
     }
 }

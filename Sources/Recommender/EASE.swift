@@ -44,6 +44,12 @@ public struct EASE: ItemScorer {
         weights = b
     }
 
+    init(lambda: Double, itemCount: Int, weights: [Float]) {
+        self.lambda = lambda
+        self.itemCount = itemCount
+        self.weights = weights
+    }
+
     public func scores(user: Int?, liked: [Int32], into out: inout [Float]) {
         let n = itemCount
         out = [Float](repeating: 0, count: n)

@@ -8,10 +8,13 @@ import Postgres
 public struct RecommenderData: Sendable {
     public var interactions: [Interaction]
     public var items: [Int64: ItemContent]
+    /// Each item's event time in the items view: when it entered the catalogue (for "latest").
+    public var itemTimes: [Int64: Int64]
 
-    public init(interactions: [Interaction], items: [Int64: ItemContent]) {
+    public init(interactions: [Interaction], items: [Int64: ItemContent], itemTimes: [Int64: Int64] = [:]) {
         self.interactions = interactions
         self.items = items
+        self.itemTimes = itemTimes
     }
 
     /// The positives: interactions weighing at least the definition's minimum (the rest are
@@ -38,22 +41,32 @@ public struct RecommenderData: Sendable {
             throw RecommenderError("\(events.view.name) is not keyed by the user and item keys")
         }
         var interactions: [Interaction] = []
-        _ = try events.latestRows(features: definition.interactions.weight.map { [$0] } ?? [], on: connection) { row in
+        let spec = definition.interactions
+        let features = [spec.weight, spec.kind].compactMap { $0 }
+        _ = try events.latestRows(features: features, on: connection) { row in
             guard let user = Int64(row.keys[userKey]), let item = Int64(row.keys[itemKey]) else {
                 throw RecommenderError("\(events.view.name): non-integer key in \(row.keys)")
             }
-            var weight = 1.0
-            if let value = row.features.first {
-                switch value {
-                case .integer(let v): weight = Double(v)
-                case .number(let v): weight = v
-                case .null: return  // no weight recorded: not an interaction
-                default: throw RecommenderError("\(events.view.name): weight \(value) of user \(user), item \(item) is not a number")
+            var values = row.features.makeIterator()
+            var value: Double?, kind: String?
+            if spec.weight != nil {
+                switch values.next() {
+                case .integer(let v)?: value = Double(v)
+                case .number(let v)?: value = v
+                case .null?, nil: break
+                case let other?: throw RecommenderError("\(events.view.name): weight \(other) of user \(user), item \(item) is not a number")
                 }
             }
-            interactions.append(Interaction(user: user, item: item, weight: weight, time: row.eventMicros))
+            if spec.kind != nil, case .string(let k)? = values.next() { kind = k }
+            do {
+                guard let weight = try spec.weight(value: value, kind: kind) else { return }  // not an interaction
+                interactions.append(Interaction(user: user, item: item, weight: weight, time: row.eventMicros))
+            } catch {
+                throw RecommenderError("\(events.view.name), user \(user), item \(item): \(error)")
+            }
         }
         var items: [Int64: ItemContent] = [:]
+        var itemTimes: [Int64: Int64] = [:]
         if let spec = definition.items {
             let view = try table(spec.view)
             let names = [spec.title, spec.year, spec.categories]
@@ -71,8 +84,9 @@ public struct RecommenderData: Sendable {
                     }
                 }
                 items[id] = content
+                itemTimes[id] = row.eventMicros
             }
         }
-        return RecommenderData(interactions: interactions, items: items)
+        return RecommenderData(interactions: interactions, items: items, itemTimes: itemTimes)
     }
 }

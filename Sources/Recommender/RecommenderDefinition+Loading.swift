@@ -14,18 +14,26 @@ extension RecommenderDefinition {
 
     public static func load(yaml text: String, file: String) throws -> RecommenderDefinition {
         let doc = try YAMLNode.document(text, file: file, expected: "a recommender definition")
-            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output", "profile"])
+            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output", "profile", "ranking"])
         let interactionsNode = try doc.required("interactions", expected: "a mapping with view, user, item and optionally weight")
-        let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight"])
+        let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight", "kind", "kinds"])
         var definition = RecommenderDefinition(
             name: try doc.required("name", expected: "a recommender name").string(),
             project: try doc.required("project", expected: "the feature project holding the data").string(),
             interactions: Interactions(view: try interactions.required("view", expected: "a feature view").string(),
                                        user: try interactions.required("user", expected: "the user join key").string(),
                                        item: try interactions.required("item", expected: "the item join key").string(),
-                                       weight: try interactions["weight"]?.string()),
+                                       weight: try interactions["weight"]?.string(), kind: try interactions["kind"]?.string()),
             minimumPositiveWeight: 0, items: nil, collaborative: ALSParameters(),
             easeLambdas: [100, 200, 300, 500, 800], holdout: 5, minimumPositives: 10, k: 10)
+        if let node = interactions["kinds"] {
+            guard definition.interactions.kind != nil else { throw node.error(found: "kinds without kind", expected: "interactions.kind naming the feature that holds the kind") }
+            for (name, value) in try node.mapping(allowed: nil) {
+                let w = try value.double()
+                guard w.isFinite else { throw value.error(found: "\(w)", expected: "a finite weight") }
+                definition.interactions.kinds[name] = w
+            }
+        }
         if let positive = try doc["positive"]?.mapping(allowed: ["min_weight"]) {
             definition.minimumPositiveWeight = try positive.required("min_weight", expected: "a number").double()
         }
@@ -47,14 +55,21 @@ extension RecommenderDefinition {
             definition.collaborative = p
         }
         if let node = doc["ease"] {
-            let e = try node.mapping(allowed: ["lambdas"])
-            let lambdas = try e.required("lambdas", expected: "a list of numbers > 0").list().map { n throws(DefinitionError) in
+            let e = try node.mapping(allowed: ["lambdas", "lambda"])
+            if let v = e["lambda"] {
+                let value = try v.double()
+                guard value > 0, value.isFinite else { throw v.error(found: "\(value)", expected: "a number > 0") }
+                definition.easeLambda = value
+            }
+            let lambdas = try (e["lambdas"]?.list() ?? []).map { n throws(DefinitionError) in
                 let v = try n.double()
                 guard v > 0 else { throw n.error(found: "\(v)", expected: "a number > 0") }
                 return v
             }
-            guard !lambdas.isEmpty else { throw node.error(found: "an empty list", expected: "at least one λ") }
-            definition.easeLambdas = lambdas
+            if e["lambdas"] != nil {
+                guard !lambdas.isEmpty else { throw node.error(found: "an empty list", expected: "at least one λ") }
+                definition.easeLambdas = lambdas
+            }
         }
         if let node = doc["evaluation"] {
             let e = try node.mapping(allowed: ["holdout", "min_positives", "k"])
@@ -73,13 +88,40 @@ extension RecommenderDefinition {
             }
         }
         if let node = doc["profile"] {
-            let p = try node.mapping(allowed: ["recency_half_life"])
+            let p = try node.mapping(allowed: ["recency_half_life", "max_items"])
+            if let v = p["max_items"] {
+                let value = try v.int()
+                guard (1...100_000).contains(value) else { throw v.error(found: "\(value)", expected: "an integer in 1...100000") }
+                definition.profileLimit = value
+            }
             if let v = p["recency_half_life"] {
                 if (try? v.string()) == "none" { definition.recencyHalfLife = nil } else {
                     let value = try v.double(expected: "a number of likes > 0, or none")
                     guard value > 0 else { throw v.error(found: "\(value)", expected: "a number of likes > 0, or none") }
                     definition.recencyHalfLife = value
                 }
+            }
+        }
+        if let node = doc["ranking"] {
+            let r = try node.mapping(allowed: ["weights", "collaborative_candidates", "content_candidates"])
+            if let w = r["weights"] {
+                var weights: [String: Float] = [:]
+                for (name, value) in try w.mapping(allowed: Ranking.components) {
+                    let x = try value.double()
+                    guard x.isFinite, x >= 0 else { throw value.error(found: "\(x)", expected: "a weight ≥ 0") }
+                    weights[name] = Float(x)
+                }
+                guard weights.values.contains(where: { $0 > 0 }) else { throw w.error(found: "no weight above 0", expected: "at least one component with weight > 0") }
+                if weights["ease", default: 0] > 0, definition.easeLambda == nil {
+                    throw w.error(found: "a weight for ease but no ease.lambda", expected: "ease.lambda set, or no ease weight")
+                }
+                definition.ranking.weights = weights
+            }
+            for (key, path) in [("collaborative_candidates", \Ranking.collaborativeCandidates), ("content_candidates", \Ranking.contentCandidates)] {
+                guard let v = r[key] else { continue }
+                let value = try v.int()
+                guard (0...10_000).contains(value) else { throw v.error(found: "\(value)", expected: "an integer in 0...10000") }
+                definition.ranking[keyPath: path] = value
             }
         }
         if let node = doc["output"] {
@@ -114,6 +156,10 @@ extension RecommenderDefinition {
             guard [.int32, .int64, .float, .double].contains(feature.type) else {
                 throw fail("interactions.weight: \(weight) is \(feature.type), expected a number")
             }
+        }
+        if let kind = interactions.kind {
+            guard let feature = view.features.first(where: { $0.name == kind }) else { throw fail("interactions.kind: \(view.name) has no feature \(kind)") }
+            guard feature.type == .string else { throw fail("interactions.kind: \(kind) is \(feature.type), expected string") }
         }
         if let output {
             for (field, viewName, key) in [("item_view", output.itemView, interactions.item), ("user_view", output.userView, interactions.user)] {

@@ -8,8 +8,35 @@ public struct RecommenderDefinition: Sendable, Equatable {
         public var view: String
         public var user: String
         public var item: String
-        /// A numeric feature of the view (a rating, a kind's weight); nil: every event weighs 1.
+        /// A numeric feature of the view (a rating); nil: every event weighs 1 (or its kind's weight).
         public var weight: String?
+        /// A string feature of the view naming the interaction's kind (view, click, like, …).
+        public var kind: String?
+        /// Each kind's weight, used when the weight feature is null (a like carries no rating).
+        public var kinds: [String: Double] = [:]
+
+        /// One interaction's weight: its weight feature when present, else its kind's weight;
+        /// nil when it has neither (a row that is not an interaction).
+        public func weight(value: Double?, kind: String?) throws(RecommenderError) -> Double? {
+            if let value { return value }
+            if let kind {
+                guard let w = kinds[kind] else {
+                    throw RecommenderError("interaction kind \"\(kind)\" has no weight (kinds: \(kinds.keys.sorted().joined(separator: ", ")))")
+                }
+                return w
+            }
+            return weight == nil && self.kind == nil ? 1 : nil
+        }
+    }
+
+    /// How served recommendations are ranked: the components' weights (as `pantry evaluate`
+    /// chose them on validation; names as in its report) over standardised scores, and how many
+    /// candidates each index search returns before ranking.
+    public struct Ranking: Sendable, Equatable {
+        public static let components = ["ease", "als_liked_items", "als_user_factors", "content", "popularity", "trending"]
+        public var weights: [String: Float] = ["als_liked_items": 1]
+        public var collaborativeCandidates = 100
+        public var contentCandidates = 20
     }
 
     public struct Items: Sendable, Equatable {
@@ -27,6 +54,16 @@ public struct RecommenderDefinition: Sendable, Equatable {
         public var userView: String?
         public var feature: String
         public var index: String
+
+        /// The other files `pantry train` writes next to `index`: the content index (cosine),
+        /// the "more like this" index (ALS vectors by cosine) and the EASE matrix.
+        public var contentIndex: String { sibling("content.hnsw") }
+        public var similarIndex: String { sibling("similar.hnsw") }
+        public var easeMatrix: String { sibling("ease.f32") }
+
+        private func sibling(_ suffix: String) -> String {
+            (index.hasSuffix(".hnsw") ? String(index.dropLast(5)) : index) + "-" + suffix
+        }
     }
 
     public var name: String
@@ -38,10 +75,15 @@ public struct RecommenderDefinition: Sendable, Equatable {
     public var collaborative: ALSParameters
     /// EASE's λ candidates, tuned on validation.
     public var easeLambdas: [Double]
+    /// EASE's λ for training and serving (nil: no EASE in the served model).
+    public var easeLambda: Double?
+    public var ranking = Ranking()
     public var holdout: Int
     public var minimumPositives: Int
     public var k: Int
     public var output: Output?
     /// Live profiles: liked items' weight halves every this many likes back (nil: equal weights).
     public var recencyHalfLife: Double?
+    /// Live profiles keep each user's newest this many interactions online.
+    public var profileLimit = 500
 }

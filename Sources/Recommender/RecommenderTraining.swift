@@ -15,14 +15,15 @@ public enum RecommenderTraining {
         public var users: Int
         public var fitSeconds: Double
         public var indexSeconds: Double
+        public var easeSeconds: Double
         public var indexPath: String
     }
 
     /// - Parameters:
-    ///   - indexPath: where to save the index (the definition's `output.index`, resolved by the caller).
+    ///   - path: resolves the definition's output paths (relative to the project root).
     ///   - now: the event time of the written factors.
     public static func run(_ definition: RecommenderDefinition, data: RecommenderData, repository: FeatureRepository,
-                           indexPath: String, threads: Int = 2, now: Date = Date(), on connection: PostgresConnection,
+                           path: (String) -> String = { $0 }, threads: Int = 2, now: Date = Date(), on connection: PostgresConnection,
                            progress: (String) -> Void = { _ in }) throws -> Result {
         guard let output = definition.output else {
             throw RecommenderError("recommender \(definition.name) has no output section: nowhere to write factors")
@@ -57,14 +58,44 @@ public enum RecommenderTraining {
             try push(view: userView, key: definition.interactions.user, ids: matrix.users.ids, vectors: rows(als.userFactors, matrix.users.count))
         }
 
-        // The item index: inner product, as the liked-items profile scores.
+        // The item indexes: ALS vectors by inner product (the profile's search), by cosine
+        // (more like this; items with positives only) and content vectors by cosine.
         let indexStarted = Date()
-        let index = try HNSWIndex(dimensions: f, metric: .innerProduct, parameters: .init())
-        try index.add(ids: catalogue.ids, vectors: itemVectors, threads: threads)
+        let indexPath = path(output.index)
         try FileManager.default.createDirectory(atPath: (indexPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-        try index.save(to: indexPath)
+        func build(_ metric: Metric, _ ids: [Int64], _ vectors: [[Float]], to file: String) throws {
+            let index = try HNSWIndex(dimensions: vectors.first?.count ?? 1, metric: metric, parameters: .init())
+            try index.add(ids: ids, vectors: vectors, threads: threads)
+            try index.save(to: file)
+            progress("index \((file as NSString).lastPathComponent): \(ids.count) vectors, \(metric)")
+        }
+        try build(.innerProduct, catalogue.ids, itemVectors, to: indexPath)
+        var artifacts: [String: JSONValue] = [
+            "index": .string(indexPath), "item_view": .string(output.itemView),
+            "user_view": output.userView.map(JSONValue.string) ?? .null, "feature": .string(output.feature),
+        ]
+        let liked = (0..<catalogue.count).filter { !matrix.users(of: $0).isEmpty }
+        if !liked.isEmpty {
+            try build(.cosine, liked.map { catalogue.ids[$0] }, liked.map { itemVectors[$0] }, to: path(output.similarIndex))
+            artifacts["similar_index"] = .string(path(output.similarIndex))
+        }
+        if definition.items != nil, !data.items.isEmpty {
+            let embedding = ContentEmbedding(items: Array(data.items.values))
+            let rows = catalogue.ids.compactMap { id in data.items[id].map { (id, embedding.vector($0)) } }.filter { $0.1.contains { $0 != 0 } }
+            if !rows.isEmpty {
+                try build(.cosine, rows.map(\.0), rows.map(\.1), to: path(output.contentIndex))
+                artifacts["content_index"] = .string(path(output.contentIndex))
+            }
+        }
         let indexSeconds = Date().timeIntervalSince(indexStarted)
-        progress(String(format: "item index (%d vectors, inner product) saved to %@ in %.2f s", catalogue.count, indexPath, indexSeconds))
+        let easeStarted = Date()
+        if let lambda = definition.easeLambda {
+            let ease = try EASE(matrix: matrix, lambda: lambda)
+            try ease.save(ids: catalogue.ids, to: path(output.easeMatrix))
+            artifacts["ease"] = .string(path(output.easeMatrix))
+            progress(String(format: "EASE (λ %g, %d items) saved to %@", lambda, catalogue.count, path(output.easeMatrix)))
+        }
+        let easeSeconds = Date().timeIntervalSince(easeStarted)
 
         let p = definition.collaborative
         let hyperparameters = JSONValue.object([
@@ -72,16 +103,15 @@ public enum RecommenderTraining {
             "regularization": .number(Double(p.regularization)), "alpha": .number(Double(p.alpha)), "confidence": .string("1 + alpha"),
             "cg_steps": .integer(Int64(p.cgSteps)), "seed": .integer(Int64(truncatingIfNeeded: p.seed)),
             "min_positive_weight": .number(definition.minimumPositiveWeight),
-        ])
-        let artifacts = JSONValue.object([
-            "index": .string(indexPath), "item_view": .string(output.itemView),
-            "user_view": output.userView.map(JSONValue.string) ?? .null, "feature": .string(output.feature),
+            "ease_lambda": definition.easeLambda.map(JSONValue.number) ?? .null,
+            "recency_half_life": definition.recencyHalfLife.map(JSONValue.number) ?? .null,
+            "ranking_weights": .object(definition.ranking.weights.mapValues { .number(Double($0)) }),
         ])
         let metrics = JSONValue.object(["loss": .number(als.loss()), "fit_seconds": .number(fitSeconds)])
         let version = try ModelVersions.record(recommender: definition.name, hyperparameters: hyperparameters,
                                                dataWatermark: positives.map(\.time).max(), positives: positives.count,
-                                               metrics: metrics, artifacts: artifacts, on: connection)
+                                               metrics: metrics, artifacts: .object(artifacts), on: connection)
         return Result(version: version, items: catalogue.count, users: matrix.users.count, fitSeconds: fitSeconds,
-                      indexSeconds: indexSeconds, indexPath: indexPath)
+                      indexSeconds: indexSeconds, easeSeconds: easeSeconds, indexPath: indexPath)
     }
 }

@@ -77,6 +77,7 @@ extension FeatureServer {
                 return try json(view)
             }
         }
+        addRecommendationRoutes(to: reads)
         router.get("/health") { _, _ in try await health() }
         router.get("/metrics") { _, _ in
             ServerMetrics.registryAge.record(registry.ageSeconds)
@@ -92,7 +93,8 @@ extension FeatureServer {
         MethodNotAllowed.add(to: router, routes: [
             ("/v1/features/online", [.post]), ("/get-online-features", [.post]), ("/v1/push", [.post]), ("/push", [.post]),
             ("/v1/registry/entities", [.get]), ("/v1/registry/feature-views", [.get]), ("/v1/registry/feature-services", [.get]),
-            ("/v1/registry/feature-views/{name}", [.get]), ("/health", [.get]), ("/metrics", [.get]), ("/openapi.yaml", [.get]),
+            ("/v1/registry/feature-views/{name}", [.get]), ("/v1/recommendations/{user}", [.get]), ("/v1/recommendations", [.post]),
+            ("/v1/items/{item}/similar", [.get]), ("/v1/items/popular", [.get]), ("/v1/items/latest", [.get]), ("/health", [.get]), ("/metrics", [.get]), ("/openapi.yaml", [.get]),
         ])
     }
 
@@ -173,6 +175,7 @@ extension FeatureServer {
         // Check (and convert for online) before writing anything anywhere, whatever the
         // destination: both stores follow the same value rules, and errors name the row.
         let rows = try Self.onlineRows(records, view: view, repository: repository)
+        let profileUpdates = destination == "offline" ? [] : try liveProfileEvents(rows, view: view, repository: repository)
         var offlineRows = 0
         if destination != "online" {
             let table = try await postgres.withConnection { connection in
@@ -191,6 +194,9 @@ extension FeatureServer {
                     """)
             }
             online = .init(current: summary.current, history: summary.history, dropped: summary.dropped)
+            for (profiles, events) in profileUpdates {
+                ServerMetrics.profileUpdates.increment(by: try await redis.withConnection { try profiles.apply(events, on: $0) })
+            }
         }
         ServerMetrics.pushedRows.increment(by: records.count)
         return try json(PushResult(view: view.name, offline_rows: offlineRows, online: online))

@@ -24,13 +24,16 @@ public struct FeatureServer: Sendable {
     public let reads: RedisMultiplexer
     public let postgres: PostgresPool
     public let metrics: PrometheusCollectorRegistry
+    /// The project's trained recommenders (nil: no recommendation routes answer).
+    public let recommendations: RecommendationService?
     let historyDepth: Int
     let staleRetentionSeconds: Int
     let logger: Logger
 
     public init(configuration: ServerConfiguration, registry: RegistryCache, redis: RedisPool, postgres: PostgresPool,
                 metrics: PrometheusCollectorRegistry, historyDepth: Int, staleRetentionSeconds: Int,
-                logger: Logger = Logger(label: "pantry.serve")) {
+                recommendations: RecommendationService? = nil, logger: Logger = Logger(label: "pantry.serve")) {
+        self.recommendations = recommendations
         self.configuration = configuration
         self.registry = registry
         self.redis = redis
@@ -68,7 +71,7 @@ public struct FeatureServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "pantry",
                                  availableConnectionsDelegate: MaximumAvailableConnections(max(1, connectionLimit ?? configuration.maxConnections),
                                                                                            logger: logger)),
-            services: [registry, PartitionKeeper(registry: registry, pool: postgres, logger: logger)],
+            services: [registry, PartitionKeeper(registry: registry, pool: postgres, logger: logger)] + (recommendations.map { [$0] } ?? []),
             logger: logger)
     }
 

@@ -27,6 +27,22 @@ enum ServerMetrics {
         }
     }
 
+    static func modelVersion(_ recommender: String) -> Gauge {
+        Gauge(label: "pantry_recommender_model_version", dimensions: [("recommender", recommender)])
+    }
+
+    /// Recommendation answers by kind (user, session, similar, popular, latest) and whether they were a cold start.
+    static func recommendations(_ kind: String, coldStart: Bool) -> Counter {
+        let key = "rec \(kind) \(coldStart)"
+        return counters.withLock { cache in
+            if let counter = cache[key] { return counter }
+            let counter = Counter(label: "pantry_recommendations_total", dimensions: [("kind", kind), ("cold_start", String(coldStart))])
+            cache[key] = counter
+            return counter
+        }
+    }
+
+    static let profileUpdates = Counter(label: "pantry_live_profile_updates_total")
     static let redisErrors = Counter(label: "pantry_redis_errors_total")
     static let postgresErrors = Counter(label: "pantry_postgres_errors_total")
     static let registryRefreshFailures = Counter(label: "pantry_registry_refresh_failures_total")
