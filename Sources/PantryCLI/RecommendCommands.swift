@@ -2,45 +2,47 @@ import ArgumentParser
 import FeatureRegistry
 import Foundation
 import Recommender
-import VectorIndex
+import OnlineFeatures
+import Redis
 
-/// What `pantry recommend` and `pantry similar` share: the definition, the trained model's
-/// index (from the latest model version), and the data the profiles and filters need.
+/// What `pantry recommend` and `pantry similar` share: the definition and the latest model
+/// version loaded exactly as `pantry serve` loads it.
 struct RecommenderContext {
-    let definition: RecommenderDefinition
-    let data: RecommenderData
-    let search: CandidateSearch
-    let version: Int
+    let store: StoreContext
+    let model: RecommendationModel
+    var definition: RecommenderDefinition { model.definition }
 
     init(_ store: StoreContext, recommender: String, definitions: String) throws {
-        definition = try RecommenderDefinition.load(path: store.path("\(definitions)/\(recommender).yaml"))
+        self.store = store
+        let definition = try RecommenderDefinition.load(path: store.path("\(definitions)/\(recommender).yaml"))
         guard let latest = try ModelVersions.latest(recommender: definition.name, on: store.connection) else {
             throw ValidationError("\(recommender) has not been trained: run `pantry train \(recommender)` first")
         }
-        guard case .object(let artifacts) = latest.artifacts, case .string(let indexPath)? = artifacts["index"] else {
-            throw ValidationError("model version \(latest.version) of \(recommender) records no index file")
-        }
-        version = latest.version
         let repository = try store.registry(project: definition.project)
-        data = try RecommenderData.load(definition, repository: repository, on: store.connection)
-        var counts: [Int64: Int] = [:]
-        for p in data.positives(minimumWeight: definition.minimumPositiveWeight) { counts[p.item, default: 0] += 1 }
-        let popular = counts.keys.sorted { (counts[$0]!, $1) > (counts[$1]!, $0) }
-        search = CandidateSearch(index: try HNSWIndex.load(from: indexPath), popular: popular, content: data.items,
-                                 recencyHalfLife: definition.recencyHalfLife)
+        let data = try RecommenderData.load(definition, repository: repository, on: store.connection)
+        model = try RecommendationModel(definition: definition, version: latest, data: data, path: store.path)
     }
 
-    /// A user's liked items, oldest first.
-    func liked(by user: Int64) -> [Int64] {
-        data.positives(minimumWeight: definition.minimumPositiveWeight).filter { $0.user == user }
-            .sorted { ($0.time, $0.item) < ($1.time, $1.item) }.map(\.item)
+    /// The user's live profile and trained factors, read online as the server reads them.
+    func online(user: Int64) async throws -> (profile: LiveProfiles.Profile, factors: [Float]?) {
+        let profiles = LiveProfiles(definition)
+        let redis = RedisConnection(configuration: try store.settings.redisConfiguration())
+        defer { redis.close() }
+        let profile = try profiles.profile(from: try redis.pipeline(profiles.readCommands(user: user)))
+        guard let output = definition.output, let view = output.userView else { return (profile, nil) }
+        let repository = try store.registry(project: definition.project)
+        let response = try await OnlineFeatureService(store: try store.onlineStore(repository), repository: repository)
+            .read(OnlineFeatureService.Request(entities: [definition.interactions.user: [.integer(user)]],
+                                               references: try repository.references(features: ["\(view):\(output.feature)"], service: nil)))
+        guard case .vector(let v)? = response.columns.last?.values.first else { return (profile, nil) }
+        return (profile, v)
     }
 
-    func show(_ candidates: [CandidateSearch.Candidate]) {
-        for (rank, c) in candidates.enumerated() {
-            let item = data.items[c.item]
+    func show(_ items: [Recommendation.Item]) {
+        for (rank, c) in items.enumerated() {
+            let item = model.items[c.item]
             let about = item.map { "\($0.title)\($0.year.map { " (\($0))" } ?? "")  \($0.categories.joined(separator: ", "))" } ?? ""
-            print(String(format: "%2d  %6lld  %8.4f  %-13@ %@", rank + 1, c.item, c.score, c.source, about))
+            print(String(format: "%2d  %6lld  %8.4f  %-22@ %@", rank + 1, c.item, c.score, c.sources.joined(separator: "+"), about))
         }
     }
 }
@@ -50,14 +52,14 @@ struct RecommendOptions: ParsableArguments {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Recommender name.") var recommender = "movielens"
     @Option(help: "Folder of recommender definitions.") var definitions = "Config/recommenders"
-    @Option(help: "How many items (1...1000).") var k = 10
+    @Option(help: "How many items (1...100).") var k = 10
     @OptionGroup var filters: ItemFilterOptions
 
     /// Runs `body` with the trained model's context; closes the connection afterwards.
-    func withContext(_ body: (RecommenderContext) throws -> Void) async throws {
+    func withContext(_ body: (RecommenderContext) async throws -> Void) async throws {
         let store = try await StoreContext(global)
         defer { store.connection.close() }
-        try body(try RecommenderContext(store, recommender: recommender, definitions: definitions))
+        try await body(try RecommenderContext(store, recommender: recommender, definitions: definitions))
     }
 }
 
@@ -83,10 +85,14 @@ struct RecommendCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withContext { context in
-            let liked = context.liked(by: user)
-            let (candidates, coldStart) = try context.search.recommend(liked: liked, k: options.k, filter: try options.filters.filter())
-            print("user \(user): \(liked.count) liked items; model \(context.definition.name) v\(context.version)\(coldStart ? "; cold start: popular items" : "")")
-            context.show(candidates)
+            let (profile, factors) = try await context.online(user: user)
+            guard !profile.isEmpty || factors != nil || context.model.users.contains(user) else {
+                throw ValidationError("unknown user \(user): no interactions online or in the trained model")
+            }
+            let answer = try context.model.recommend(RecommendationQuery(liked: profile.liked, exclude: profile.seen, userFactors: factors,
+                                                                         k: options.k, filter: try options.filters.filter()))
+            print("user \(user): \(profile.liked.count) liked items online; model \(context.definition.name) v\(context.model.version); \(answer.candidates) candidates\(answer.coldStart ? "; cold start: popular items" : "")")
+            context.show(answer.items)
         }
     }
 }
@@ -100,7 +106,7 @@ struct SimilarCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await options.withContext { context in
-            context.show(try context.search.similar(to: item, k: options.k, filter: try options.filters.filter()))
+            context.show(try context.model.similar(to: item, k: options.k, filter: try options.filters.filter()))
         }
     }
 }

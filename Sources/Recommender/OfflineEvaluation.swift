@@ -1,4 +1,5 @@
 import Foundation
+import VectorIndex
 
 /// The offline evaluation of a recommender definition, as `pantry evaluate` runs it: the
 /// protocol of ``EvaluationSplit`` (train/test, and train split again into fit/validation),
@@ -95,6 +96,21 @@ public struct OfflineEvaluation: Sendable {
             rows.append(.init(model: scorer.name, metrics: metrics, validation: tuned.validation[scorer.name]))
             progress("\(target == .test ? "test" : "validation") \(scorer.name): \(metrics)")
         }
+        // The served path itself: candidates from HNSW indexes over the same fitted vectors,
+        // ranked by the same blend; the gap to `hybrid` is what candidate retrieval costs.
+        let served = try servedModel(models, tuned: tuned, train: train, catalogue: catalogue)
+        var servedLists: [Int64: [Int64]] = [:]
+        let f = models.als.parameters.factors
+        for user in truth.keys {
+            guard let u = models.matrix.users.position(of: user).map(Int.init), let positions = models.liked[user] else { continue }
+            let liked = positions.map { models.matrix.items.ids[Int($0)] }
+            let query = RecommendationQuery(liked: liked, exclude: Set(liked), userFactors: Array(models.als.userFactors[u * f..<(u + 1) * f]), k: definition.k)
+            servedLists[user] = try served.recommend(query).items.map(\.item)
+        }
+        lists["served"] = servedLists
+        let servedMetrics = RankingMetrics(lists: servedLists, relevant: truth, k: definition.k, catalogueSize: catalogue.count)
+        rows.append(.init(model: "served", metrics: servedMetrics, validation: nil))
+        progress("\(target == .test ? "test" : "validation") served (index candidates): \(servedMetrics)")
         return EvaluationReport(
             recommender: definition.name, target: target, k: definition.k, rows: rows, tuned: tuned, lists: lists,
             counts: .init(testUsers: outer.testItems.count, testRows: outer.test.count, trainRows: outer.train.count,
@@ -131,6 +147,29 @@ public struct OfflineEvaluation: Sendable {
             vectors += data.items[id].map(embedding.vector) ?? [Float](repeating: 0, count: embedding.dimensions)
         }
         return EmbeddingScorer(name: "content", query: .likedItems, dimensions: embedding.dimensions, itemVectors: vectors)
+    }
+
+    /// The served model over the fitted models: ALS vectors in an inner-product index, content
+    /// vectors in a cosine index, the fitted EASE, and the weights validation chose.
+    func servedModel(_ models: Models, tuned: Tuned, train: [Interaction], catalogue: IdIndex) throws -> RecommendationModel {
+        let f = models.als.parameters.factors
+        let collaborative = try HNSWIndex(dimensions: f, metric: .innerProduct)
+        try collaborative.add(ids: catalogue.ids, vectors: (0..<catalogue.count).map { Array(models.als.itemFactors[$0 * f..<($0 + 1) * f]) }, threads: 2)
+        var content: HNSWIndex?
+        if let scorer = models.content {
+            let d = scorer.dimensions
+            let rows = (0..<catalogue.count).map { Array(scorer.itemVectors[$0 * d..<($0 + 1) * d]) }
+            let kept = rows.indices.filter { rows[$0].contains { $0 != 0 } }
+            if !kept.isEmpty {
+                content = try HNSWIndex(dimensions: d, metric: .cosine)
+                try content!.add(ids: kept.map { catalogue.ids[$0] }, vectors: kept.map { rows[$0] }, threads: 2)
+            }
+        }
+        var served = definition
+        served.recencyHalfLife = tuned.recencyHalfLife
+        served.ranking.weights = Dictionary(uniqueKeysWithValues: zip(models.components.map(\.name), tuned.weights))
+        return try RecommendationModel(definition: served, version: 0, data: data, positives: train, collaborative: collaborative,
+                                       content: content, similarIndex: nil, ease: models.ease, easeIds: models.ease == nil ? nil : catalogue.ids)
     }
 
     /// Trending counts positives of the last 30 days of the training data.

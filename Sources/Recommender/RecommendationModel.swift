@@ -38,8 +38,8 @@ public final class RecommendationModel: Sendable {
     let byCategory: [String: Set<Int64>]
 
     /// Loads the model version's artifacts (paths resolved by `path`) over the current data.
-    public init(definition: RecommenderDefinition, version: ModelVersion, data: RecommenderData,
-                path: (String) -> String = { $0 }) throws {
+    public convenience init(definition: RecommenderDefinition, version: ModelVersion, data: RecommenderData,
+                            path: (String) -> String = { $0 }) throws {
         func artifact(_ name: String) -> String? {
             guard case .object(let a) = version.artifacts, case .string(let p)? = a[name] else { return nil }
             return path(p)
@@ -47,16 +47,28 @@ public final class RecommendationModel: Sendable {
         guard let indexPath = artifact("index") else {
             throw RecommenderError("model version \(version.version) of \(definition.name) records no index file")
         }
+        let ease = try artifact("ease").map { try EASE.load(from: $0) }
+        try self.init(definition: definition, version: version.version, data: data,
+                      positives: data.positives(minimumWeight: definition.minimumPositiveWeight),
+                      collaborative: try HNSWIndex.load(from: indexPath),
+                      content: try artifact("content_index").map { try HNSWIndex.load(from: $0) },
+                      similarIndex: try artifact("similar_index").map { try HNSWIndex.load(from: $0) },
+                      ease: ease?.ease, easeIds: ease?.ids)
+    }
+
+    /// A model from its parts; popularity counts `positives` (the training positives: the
+    /// offline evaluation passes its training split, so nothing of the test leaks in).
+    init(definition: RecommenderDefinition, version: Int, data: RecommenderData, positives: [Interaction],
+         collaborative: HNSWIndex, content: HNSWIndex?, similarIndex: HNSWIndex?, ease: EASE?, easeIds: [Int64]?) throws {
         self.definition = definition
-        self.version = version.version
+        self.version = version
         items = data.items
-        let positives = data.positives(minimumWeight: definition.minimumPositiveWeight)
         users = Set(data.interactions.map(\.user))
         catalogue = data.catalogue
-        collaborative = try HNSWIndex.load(from: indexPath)
-        guard collaborative.metric == .innerProduct else { throw RecommenderError("\(indexPath): metric \(collaborative.metric), expected inner product") }
-        content = try artifact("content_index").map { try HNSWIndex.load(from: $0) }
-        similarIndex = try artifact("similar_index").map { try HNSWIndex.load(from: $0) }
+        self.collaborative = collaborative
+        guard collaborative.metric == .innerProduct else { throw RecommenderError("collaborative index: metric \(collaborative.metric), expected inner product") }
+        self.content = content
+        self.similarIndex = similarIndex
         alsVectors = Self.rows(catalogue.ids, from: collaborative)
         alsStatistics = ScoreStatistics(vectors: alsVectors, dimensions: collaborative.dimensions)
         if let content {
@@ -65,13 +77,13 @@ public final class RecommendationModel: Sendable {
         } else {
             (contentVectors, contentStatistics) = ([], nil)
         }
-        if let file = artifact("ease") {
-            var (loaded, ids) = try EASE.load(from: file)
-            loaded.recencyHalfLife = definition.recencyHalfLife
-            (ease, easeItems) = (loaded, IdIndex(ids))
-            guard easeItems!.ids == ids else { throw RecommenderError("\(file): item ids are not in ascending order") }
+        if var ease, let easeIds {
+            ease.recencyHalfLife = definition.recencyHalfLife
+            let index = IdIndex(easeIds)
+            guard index.ids == easeIds, ease.itemCount == easeIds.count else { throw RecommenderError("EASE: item ids are not in ascending order") }
+            (self.ease, easeItems) = (ease, index)
         } else {
-            (ease, easeItems) = (nil, nil)
+            (self.ease, easeItems) = (nil, nil)
         }
         var counts = [Float](repeating: 0, count: catalogue.count), recent = counts
         let newest = positives.map(\.time).max() ?? 0

@@ -68,6 +68,23 @@ struct ModelTests {
         #expect(throws: RecommenderError.self) { try EASE(matrix: matrix, lambda: 0) }
     }
 
+    @Test("EASE file: saved and loaded bit for bit; truncated, corrupt or hostile files are errors")
+    func easeFile() throws {
+        let model = try EASE(matrix: Self.groups(), lambda: 3)
+        let path = NSTemporaryDirectory() + "pantry-ease-\(UUID().uuidString).f32"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ids = (1...20).map { Int64($0 * 10) }
+        try model.save(ids: ids, to: path)
+        let (loaded, loadedIds) = try EASE.load(from: path)
+        #expect(loaded.weights == model.weights && loadedIds == ids && loaded.lambda == 3)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        for (name, damaged) in [("truncated", bytes.dropLast(9)), ("flipped", { var b = bytes; b[100] ^= 1; return b }()),
+                                ("huge count", { var b = bytes; b[15] = 0x7f; return b }()), ("not EASE", Data("hello".utf8))] {
+            try Data(damaged).write(to: URL(fileURLWithPath: path))
+            #expect(throws: RecommenderError.self, "\(name)") { try EASE.load(from: path) }
+        }
+    }
+
     @Test("hybrid: standardised components blend by weight; one component at weight 1 ranks like it alone")
     func hybrid() {
         let matrix = Self.groups()

@@ -15,6 +15,13 @@ struct RecommenderDefinitionTests {
         #expect(definition.collaborative.factors == 64)
         let repository = try DefinitionLoader.load(path: Self.root + "/Config/features")
         try definition.check(against: repository)
+        #expect(definition.easeLambda == 300 && definition.ranking.weights["ease"] == 1)
+        // Interaction weights: the rating when present, else the kind's weight; neither: not an interaction.
+        #expect(try definition.interactions.weight(value: 3, kind: "like") == 3)
+        #expect(try definition.interactions.weight(value: nil, kind: "like") == 5)
+        #expect(try definition.interactions.weight(value: nil, kind: nil) == nil)
+        #expect(throws: RecommenderError.self) { try definition.interactions.weight(value: nil, kind: "zap") }
+        #expect(definition.output?.easeMatrix == "out/movielens-als-ease.f32")
     }
 
     @Test("errors name the file, line and key", arguments: [
@@ -22,6 +29,11 @@ struct RecommenderDefinitionTests {
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nevaluation: {k: 0}\n", "evaluation.k", "1...1000"),
         ("name: r\nproject: p\ninteractions: {view: v, user: u}\n", "interactions.item", "item join key"),
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\npositve: {min_weight: 4}\n", "positve", "unknown key"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i, kinds: {like: 5}}\n", "interactions.kinds", "interactions.kind"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nranking: {weights: {eese: 1}}\n", "ranking.weights.eese", "unknown key"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nranking: {weights: {ease: 1}}\n", "ranking.weights", "ease.lambda"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nranking: {weights: {content: -1}}\n", "ranking.weights.content", "≥ 0"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nprofile: {max_items: 0}\n", "profile.max_items", "1...100000"),
     ])
     func errors(yaml: String, path: String, mentions: String) {
         let error = #expect(throws: DefinitionError.self) { try RecommenderDefinition.load(yaml: yaml, file: "r.yaml") }

@@ -49,9 +49,12 @@ struct TrainingTests {
             #expect(data.items.count == 20 && data.items[11]?.categories == ["Comedy"])
             #expect(data.positives(minimumWeight: 4).allSatisfy { $0.weight == 5 })
 
-            let indexPath = NSTemporaryDirectory() + "pantry-train-\(UUID().uuidString).hnsw"
-            defer { try? FileManager.default.removeItem(atPath: indexPath) }
-            let first = try RecommenderTraining.run(definition, data: data, repository: repository, indexPath: indexPath, on: connection)
+            let folder = NSTemporaryDirectory() + "pantry-train-\(UUID().uuidString)"
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            let resolve = { (path: String) in folder + "/" + path }
+            let first = try RecommenderTraining.run(definition, data: data, repository: repository, path: resolve, on: connection)
+            let indexPath = first.indexPath
+            #expect(indexPath == resolve(definition.output!.index))
             #expect(first.version.version == 1)
             #expect(first.items == 20 && first.users == 24)
             let (ids, vectors) = try table("movie_als").latestVectors(feature: "factors", on: connection)
@@ -67,7 +70,15 @@ struct TrainingTests {
             let top = try index.search(profile, k: 5, ef: 20).map(\.id)
             #expect(top.filter { $0 <= 10 }.count >= 4, "top items for a drama profile: \(top)")
 
-            let second = try RecommenderTraining.run(definition, data: data, repository: repository, indexPath: indexPath, on: connection)
+            // The served model loads every artifact the version records, and ranks with EASE.
+            let served = try RecommendationModel(definition: definition, version: try #require(try ModelVersions.latest(recommender: "movielens", on: connection)),
+                                                 data: data, path: { $0 })
+            #expect(served.ease != nil && served.content != nil && served.similarIndex != nil)
+            let answer = try served.recommend(RecommendationQuery(liked: [2, 3, 5], exclude: [2, 3, 5], k: 5))
+            #expect(answer.items.count == 5 && answer.items.allSatisfy { ![2, 3, 5].contains($0.item) && $0.components["ease"] != nil })
+            #expect(answer.items.filter { $0.item <= 10 }.count >= 4, "a drama fan's recommendations: \(answer.items.map(\.item))")
+
+            let second = try RecommenderTraining.run(definition, data: data, repository: repository, path: resolve, on: connection)
             #expect(second.version.version == 2)
             let latest = try #require(try ModelVersions.latest(recommender: "movielens", on: connection))
             #expect(latest.version == 2 && latest.positives == data.positives(minimumWeight: 4).count)
