@@ -39,27 +39,35 @@ struct ServerFixture {
     ///   - serverPostgresURL: the PostgreSQL the server itself uses (pushes, /health); the
     ///     registry is always loaded from the fixture's real database.
     ///   - configure: adjusts the server's configuration (tokens, limits, timeouts).
+    ///   - repository: the project's definitions (default: one `stats` view).
+    ///   - prepare: runs after `apply`, before the server starts (loads data, trains), and may
+    ///     return the recommendation service the server gets.
     static func run(redisURL: String? = nil, serverPostgresURL: String? = nil, maxBatchRows: Int = 100,
+                    repository makeRepository: (String) -> FeatureRepository = Self.repository,
+                    prepare: (String, PostgresPool, RedisPool, RegistryCache) async throws -> RecommendationService? = { _, _, _, _ in nil },
                     configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (ServerFixture) async throws -> Void) async throws {
         try await TestServers.withTemporaryDatabase(on: try TestServers.postgresURL()) { url in
             let project = "srv\(UInt32.random(in: 0...UInt32.max))"
             let postgres = PostgresPool(configuration: PostgresConfiguration(url: url, maxConnections: 4))
             defer { postgres.close() }
+            let repository = makeRepository(project)
             try await postgres.withConnection { connection in
                 try Migrator(directory: TestServers.repositoryRoot + "/Migrations").migrate(on: connection)
-                try RegistryStore().apply(Self.repository(project), allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
+                try RegistryStore().apply(repository, allowBreaking: false, hooks: [OfflineTablesHook()], on: connection)
             }
             let redis = RedisPool(configuration: try RedisConfiguration(url: redisURL ?? TestServers.redisURL(), connectTimeout: 1, commandTimeout: 1))
             defer { redis.close() }
             let port = TestServers.freePort()
             let registry = try await RegistryCache(project: project, pool: postgres, refreshSeconds: 60, logger: .init(label: "test"))
+            let recommendations = try await prepare(project, postgres, redis, registry)
             var configuration = ServerConfiguration(port: port, writeToken: "s3cret", maxBodyBytes: 64 * 1024, maxBatchRows: maxBatchRows, project: project)
             configure(&configuration)
             let serverPostgres = serverPostgresURL.map { PostgresPool(configuration: PostgresConfiguration(url: $0, maxConnections: 4)) }
             defer { serverPostgres?.close() }
             let server = FeatureServer(
                 configuration: configuration,
-                registry: registry, redis: redis, postgres: serverPostgres ?? postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600)
+                registry: registry, redis: redis, postgres: serverPostgres ?? postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600,
+                recommendations: recommendations)
             defer { server.close() }
             let application = server.application()
             let task = Task { try await application.run() }
