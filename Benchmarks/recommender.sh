@@ -3,7 +3,8 @@
 # .pantry/bench-venv): ALS fit time on one thread with the same hyperparameters and split, the
 # test NDCG@10 of both, and Pantry's train + index build end to end. Repeats Pantry's runs three
 # times; quote the medians.
-#   Benchmarks/recommender.sh      (= Benchmarks/run.sh recommender)
+#   Benchmarks/recommender.sh      (= Benchmarks/run.sh recommender); ends with the endpoint under wrk
+#   (Benchmarks/recommender_endpoint.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STATE=.pantry
@@ -33,3 +34,4 @@ read -r factors iterations regularization alpha < <(awk '
   /^ease:/ {c=0} END {print f, i, r, a}' Config/recommenders/movielens.yaml)
 echo "== implicit (same split, factors $factors, iterations $iterations, λ $regularization, confidence 1 + $alpha)"
 "$VENV/bin/python" Benchmarks/recommender_implicit.py "$STATE/datasets/ml-100k" "$factors" "$iterations" "$regularization" "$alpha" 3
+bash Benchmarks/recommender_endpoint.sh

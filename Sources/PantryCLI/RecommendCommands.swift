@@ -82,6 +82,7 @@ struct RecommendCommand: AsyncParsableCommand {
 
     @Argument(help: "User id.") var user: Int64
     @OptionGroup var options: RecommendOptions
+    @Option(help: "Also time the model stage (candidates and ranking) over this many repetitions.") var repeatCount: Int?
 
     func run() async throws {
         try await options.withContext { context in
@@ -93,6 +94,14 @@ struct RecommendCommand: AsyncParsableCommand {
                                                                          k: options.k, filter: try options.filters.filter()))
             print("user \(user): \(profile.liked.count) liked items online; model \(context.definition.name) v\(context.model.version); \(answer.candidates) candidates\(answer.coldStart ? "; cold start: popular items" : "")")
             context.show(answer.items)
+            if let repeatCount {
+                guard (1...1_000_000).contains(repeatCount) else { throw ValidationError("--repeat-count must be 1...1000000") }
+                let query = RecommendationQuery(liked: profile.liked, exclude: profile.seen, userFactors: factors, k: options.k, filter: try options.filters.filter())
+                let started = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<repeatCount { _ = try context.model.recommend(query) }
+                let micros = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000 / Double(repeatCount)
+                print(String(format: "model stage: %.1f µs per request (%d repetitions, one thread)", micros, repeatCount))
+            }
         }
     }
 }

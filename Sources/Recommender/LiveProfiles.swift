@@ -92,7 +92,7 @@ public struct LiveProfiles: Sendable {
             var ids: [Int64] = []
             ids.reserveCapacity(items.count)
             for item in items {
-                guard let text = item.string, let id = Int64(text) else {
+                guard case .bulk(let bytes) = item, let id = Self.integer(bytes) else {
                     throw RedisError(.unexpectedReply, "live profile: item \(item) is not an integer id", command: "ZRANGE")
                 }
                 ids.append(id)
@@ -102,6 +102,25 @@ public struct LiveProfiles: Sendable {
         guard replies.count == 2 else { throw RedisError(.unexpectedReply, "live profile: \(replies.count) replies, expected 2") }
         let liked = try ids(replies[0])
         return Profile(liked: liked, seen: Set(liked).union(try ids(replies[1])))
+    }
+
+    /// A decimal integer from a reply's bytes (no String in between: profiles are read on
+    /// every recommendation request).
+    static func integer(_ bytes: [UInt8]) -> Int64? {
+        guard !bytes.isEmpty, bytes.count <= 20 else { return nil }
+        var negative = false, value: Int64 = 0, index = 0
+        if bytes[0] == UInt8(ascii: "-") { negative = true; index = 1 }
+        guard index < bytes.count else { return nil }
+        while index < bytes.count {
+            let digit = bytes[index] &- UInt8(ascii: "0")
+            guard digit < 10 else { return nil }
+            let (times, o1) = value.multipliedReportingOverflow(by: 10)
+            let (next, o2) = negative ? times.subtractingReportingOverflow(Int64(digit)) : times.addingReportingOverflow(Int64(digit))
+            guard !o1, !o2 else { return nil }
+            value = next
+            index += 1
+        }
+        return value
     }
 
     /// Replaces every user's profile with the newest `limit` likes and seen items of

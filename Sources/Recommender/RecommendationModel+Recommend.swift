@@ -20,42 +20,63 @@ extension RecommendationModel {
             return Recommendation(items: Self.page(items, query), coldStart: true, candidates: items.count)
         }
         var profile = Profile()
-        let recency = recencyWeights(count: liked.count, halfLife: definition.recencyHalfLife)
-        if !liked.isEmpty {
-            profile.als = weightedMean(liked, recency, alsVectors, collaborative.dimensions)
-            if let content { profile.content = weightedMean(liked, recency, contentVectors, content.dimensions) }
+        // Likes whose recency weight is under 1/1000 of the newest's are left out of the
+        // profile (together they move scores by about 0.1 %; they stay excluded from results),
+        // so a request's cost is bounded by the half-life, not by the user's history.
+        var recency = recencyWeights(count: liked.count, halfLife: definition.recencyHalfLife)
+        let kept = recency.firstIndex { $0 >= Self.recencyCutoff * (recency.last ?? 0) } ?? 0
+        let recent = Array(liked[kept...])
+        recency.removeFirst(kept)
+        let positions = recent.map { Int(catalogue.position(of: $0)!) }  // `liked` holds catalogue items only
+        if !recent.isEmpty {
+            profile.als = weightedMean(positions, recency, alsVectors, collaborative.dimensions)
+            if let content { profile.content = weightedMean(positions, recency, contentVectors, content.dimensions) }
         }
         profile.userFactors = factors
-        if let ease, let easeItems, definition.ranking.weights["ease", default: 0] > 0 {
-            let positions = liked.compactMap { easeItems.position(of: $0) }
+        if let ease, definition.ranking.weights["ease", default: 0] > 0 {
+            // The whole row of scores: streaming B's liked rows (saxpy) is cheaper than gathering
+            // the candidates' columns, and gives the catalogue moments exactly.
             var scores: [Float] = []
-            ease.scores(user: nil, liked: positions, into: &scores)
+            ease.scores(user: nil, liked: positions.compactMap { easeRows[$0] >= 0 ? easeRows[$0] : nil }, into: &scores)
             profile.ease = (scores, Self.moments(scores))
         }
         // Candidates: the collaborative space (the profile, or the user's factors without
         // likes), then the content space, then popular items if the filters left too few.
-        var sources: [Int64: [String]] = [:]
-        var order: [Int64] = []
-        func add(_ id: Int64, _ source: String) {
-            if sources[id] == nil { order.append(id) }
-            sources[id, default: []].append(source)
+        // Each candidate's sources are bits (collaborative 1, content 2, popular 4).
+        var candidates: [Int64] = []
+        var bits: [Int64: UInt8] = [:]
+        func add(_ id: Int64, _ bit: UInt8) {
+            if let known = bits[id] { bits[id] = known | bit } else { bits[id] = bit; candidates.append(id) }
         }
         let ranking = definition.ranking
         if let q = profile.als ?? factors {
-            let k = max(ranking.collaborativeCandidates, depth)
-            for r in search(collaborative, q, k: k, filter: filter) { add(r.id, "collaborative") }
+            for r in search(collaborative, q, k: max(ranking.collaborativeCandidates, depth), filter: filter) { add(r.id, 1) }
         }
         if let content, let q = profile.content, ranking.contentCandidates > 0 {
-            for r in search(content, q, k: ranking.contentCandidates, filter: filter) { add(r.id, "content") }
+            for r in search(content, q, k: ranking.contentCandidates, filter: filter) { add(r.id, 2) }
         }
-        if order.count < depth {
-            for id in popularItems(depth, filter: filter) where sources[id] == nil {
-                add(id, "popular")
-                if order.count >= depth { break }
+        if candidates.count < depth {
+            for id in popularItems(depth, filter: filter) where bits[id] == nil {
+                add(id, 4)
+                if candidates.count >= depth { break }
             }
         }
-        let items = order.map { Recommendation.Item(item: $0, score: 0, components: [:], sources: sources[$0]!) }
-        return Recommendation(items: Self.page(ranked(items, profile: profile), query), coldStart: false, candidates: items.count)
+        let items = ranked(candidates, profile: profile, page: query.offset..<depth).map { ranked in
+            var item = ranked
+            let b = bits[item.item]!
+            item.sources = [(1, "collaborative"), (2, "content"), (4, "popular")].compactMap { b & $0.0 != 0 ? $0.1 : nil }
+            return item
+        }
+        return Recommendation(items: items, coldStart: false, candidates: candidates.count)
+    }
+
+    /// Whether answering is light enough (about 0.1 ms on MovieLens here, like parsing a small
+    /// request body) to run on the thread the request arrived on: a shallow page (k + offset ≤
+    /// 100), no filter to materialise as an allow-list, and a profile bounded by the recency
+    /// cutoff (or short). Anything else belongs on a worker thread.
+    public func isLight(_ query: RecommendationQuery) -> Bool {
+        query.k + query.offset <= 100 && query.filter.isEmpty && catalogue.count <= 100_000
+            && (definition.recencyHalfLife.map { $0 <= 50 } ?? false || query.liked.count <= 200)
     }
 
     /// The query vectors and score moments of one request.
@@ -66,29 +87,42 @@ extension RecommendationModel {
         var ease: (scores: [Float], moments: (mean: Float, deviation: Float))?
     }
 
-    /// Scores every item by the blend and sorts (score descending, then id).
-    func ranked(_ items: [Recommendation.Item], profile: Profile) -> [Recommendation.Item] {
-        let weights = definition.ranking.weights
-        let f = collaborative.dimensions
+    /// The ranking components in a fixed order (names as in the definition's weights).
+    static let components = RecommenderDefinition.Ranking.components
+
+    /// Scores every candidate by the blend, sorts (score descending, then id) and returns the
+    /// items of `page`, each with its standardised component scores (sources left empty).
+    func ranked(_ ids: [Int64], profile: Profile, page: Range<Int>) -> [Recommendation.Item] {
+        let names = Self.components
+        let weights = names.map { definition.ranking.weights[$0, default: 0] }
+        let f = collaborative.dimensions, cd = content?.dimensions ?? 0
         let alsMoments = profile.als.map { alsStatistics.moments(of: $0) }
         let userMoments = profile.userFactors.map { alsStatistics.moments(of: $0) }
         let contentMoments = profile.content.flatMap { q in contentStatistics.map { $0.moments(of: q) } }
-        let cd = content?.dimensions ?? 0
-        var ranked = items
-        for index in ranked.indices {
-            let id = ranked[index].item
+        let width = names.count
+        // Row per candidate, column per component (in `names` order: ease, ALS profile, user
+        // factors, content, popularity, trending); NaN: not computed.
+        var values = [Float](repeating: .nan, count: ids.count * width)
+        var scores = [Float](repeating: 0, count: ids.count)
+        for (row, id) in ids.enumerated() {
             guard let p = catalogue.position(of: id).map(Int.init) else { continue }
-            var c: [String: Float] = [:]
-            if let q = profile.als, let m = alsMoments { c["als_liked_items"] = standardised(dot(q, alsVectors, p * f), m) }
-            if let q = profile.userFactors, let m = userMoments { c["als_user_factors"] = standardised(dot(q, alsVectors, p * f), m) }
-            if let q = profile.content, let m = contentMoments { c["content"] = standardised(dot(q, contentVectors, p * cd), m) }
-            if let e = profile.ease, let i = easeItems?.position(of: id) { c["ease"] = standardised(e.scores[Int(i)], e.moments) }
-            c["popularity"] = standardised(popularity[p], popularityMoments)
-            if weights["trending", default: 0] > 0 { c["trending"] = standardised(trending[p], trendingMoments) }
-            ranked[index].components = c
-            ranked[index].score = c.reduce(0) { $0 + weights[$1.key, default: 0] * $1.value }
+            let at = row * width
+            if let e = profile.ease, easeRows[p] >= 0 { values[at] = standardised(e.scores[Int(easeRows[p])], e.moments) }
+            if let q = profile.als, let m = alsMoments { values[at + 1] = standardised(dot(q, alsVectors, p * f), m) }
+            if let q = profile.userFactors, let m = userMoments { values[at + 2] = standardised(dot(q, alsVectors, p * f), m) }
+            if let q = profile.content, let m = contentMoments { values[at + 3] = standardised(dot(q, contentVectors, p * cd), m) }
+            values[at + 4] = standardised(popularity[p], popularityMoments)
+            if weights[5] > 0 { values[at + 5] = standardised(trending[p], trendingMoments) }
+            var score: Float = 0
+            for c in 0..<width where !values[at + c].isNaN { score += weights[c] * values[at + c] }
+            scores[row] = score
         }
-        return ranked.sorted { ($0.score, $1.item) > ($1.score, $0.item) }
+        let order = ids.indices.sorted { (scores[$0], ids[$1]) > (scores[$1], ids[$0]) }
+        return order.dropFirst(page.lowerBound).prefix(page.count).map { row in
+            var components: [String: Float] = [:]
+            for c in 0..<width where !values[row * width + c].isNaN { components[names[c]] = values[row * width + c] }
+            return Recommendation.Item(item: ids[row], score: scores[row], components: components, sources: [])
+        }
     }
 
     /// Items most like `item` ("more like this"): candidates from the ALS vectors by cosine
@@ -163,23 +197,42 @@ extension RecommendationModel {
     func search(_ index: HNSWIndex, _ query: [Float], k: Int, filter: SearchFilter?) -> [SearchResult] {
         // A zero or malformed query has no direction: no candidates from this space.
         guard k > 0, query.contains(where: { $0 != 0 }) else { return [] }
-        return (try? index.search(query, k: k, ef: max(64, k), filter: filter)) ?? []
+        return (try? index.search(query, k: k, ef: max(Self.minimumEf, k), filter: filter)) ?? []
     }
 
-    func weightedMean(_ liked: [Int64], _ weights: [Float], _ rows: [Float], _ d: Int) -> [Float] {
-        var q = [Float](repeating: 0, count: d), total: Float = 0
-        for (id, w) in zip(liked, weights) {
-            let p = Int(catalogue.position(of: id)!)
-            for k in 0..<d { q[k] += w * rows[p * d + k] }
-            total += w
+    /// The graph walk keeps at least this many candidates (ef ≥ k); the ranking stage, not
+    /// the walk, decides the order, so a small margin is enough.
+    static let minimumEf = 32
+
+    /// Likes weighing less than this fraction of the newest like are left out of a profile.
+    static let recencyCutoff: Float = 1e-3
+
+    func weightedMean(_ positions: [Int], _ weights: [Float], _ rows: [Float], _ d: Int) -> [Float] {
+        var q = [Float](repeating: 0, count: d)
+        let total = weights.reduce(0, +)
+        guard total > 0 else { return q }
+        rows.withUnsafeBufferPointer { r in
+            q.withUnsafeMutableBufferPointer { q in
+                for (p, w) in zip(positions, weights) {
+                    let row = r.baseAddress! + p * d, scale = w / total
+                    for k in 0..<d { q[k] += scale * row[k] }
+                }
+            }
         }
-        return total > 0 ? q.map { $0 / total } : q
+        return q
     }
 
+    /// q · rows[offset..<offset + q.count]. Small vectors: plain loops (vectorised by the
+    /// compiler), not BLAS, whose per-call cost and threading do not pay at this size.
     @inline(__always)
     func dot(_ q: [Float], _ rows: [Float], _ offset: Int) -> Float {
-        var s: Float = 0
-        for k in q.indices { s += q[k] * rows[offset + k] }
-        return s
+        q.withUnsafeBufferPointer { q in
+            rows.withUnsafeBufferPointer { r in
+                let row = r.baseAddress! + offset
+                var s: Float = 0
+                for k in 0..<q.count { s += q[k] * row[k] }
+                return s
+            }
+        }
     }
 }

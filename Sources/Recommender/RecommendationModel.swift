@@ -32,6 +32,8 @@ public final class RecommendationModel: Sendable {
     let contentStatistics: ScoreStatistics?
     let ease: EASE?
     let easeItems: IdIndex?
+    /// EASE's row of each catalogue position (−1: not in the EASE matrix).
+    let easeRows: [Int32]
     /// Positives per catalogue item, all time and recent, and their catalogue moments.
     let popularity: [Float], trending: [Float]
     let popularityMoments: (mean: Float, deviation: Float), trendingMoments: (mean: Float, deviation: Float)
@@ -85,6 +87,8 @@ public final class RecommendationModel: Sendable {
         } else {
             (self.ease, easeItems) = (nil, nil)
         }
+        let easeIndex = easeItems
+        easeRows = catalogue.ids.map { id in easeIndex?.position(of: id) ?? -1 }
         var counts = [Float](repeating: 0, count: catalogue.count), recent = counts
         let newest = positives.map(\.time).max() ?? 0
         for p in positives {

@@ -32,14 +32,21 @@ public struct ScoreStatistics: Sendable {
     /// The mean and standard deviation over the catalogue of the scores `query · x`.
     public func moments(of query: [Float]) -> (mean: Float, deviation: Float) {
         let d = dimensions
-        var m: Float = 0, v: Float = 0
-        for r in 0..<d {
-            m += query[r] * mean[r]
-            var row: Float = 0
-            for c in 0..<d { row += covariance[r * d + c] * query[c] }
-            v += query[r] * row
+        return query.withUnsafeBufferPointer { q in
+            covariance.withUnsafeBufferPointer { c in
+                mean.withUnsafeBufferPointer { mu in
+                    var m: Float = 0, v: Float = 0
+                    for r in 0..<d {
+                        let row = c.baseAddress! + r * d
+                        var s: Float = 0
+                        for k in 0..<d { s += row[k] * q[k] }
+                        v += q[r] * s
+                        m += q[r] * mu[r]
+                    }
+                    return (m, max(v, 0).squareRoot())
+                }
+            }
         }
-        return (m, max(v, 0).squareRoot())
     }
 }
 
