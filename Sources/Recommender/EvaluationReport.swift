@@ -20,6 +20,8 @@ public struct EvaluationReport: Sendable {
     public var tuned: OfflineEvaluation.Tuned
     public var lists: [String: [Int64: [Int64]]]
     public var counts: Counts
+    /// The collaborative index's recall and speed at several ef, on the evaluated users' profiles.
+    public var indexCurve: IndexCurve?
     public var fitSeconds: Double
     public var alsSeconds: Double
     public var easeSeconds: Double
@@ -56,7 +58,22 @@ public struct EvaluationReport: Sendable {
             Final fit on the training split: \(String(format: "%.2f", fitSeconds)) s (ALS \(String(format: "%.3f", alsSeconds)) s on one thread, \
             EASE \(String(format: "%.3f", easeSeconds)) s); whole run \(String(format: "%.1f", totalSeconds)) s.
 
+            `served` is the serving path itself: candidates from HNSW indexes over the same vectors (the profile by inner
+            product, content by cosine), seen items denied inside the walk, ranked by the same blend.
+
             """
+        if let curve = indexCurve {
+            text += """
+
+                The collaborative index on these users' profiles (top \(k) by inner product, seen items denied in the walk),
+                against an exact scan (\(String(format: "%.0f", curve.exactQueriesPerSecond)) queries/s on one thread):
+
+                | ef | recall@\(k) | queries/s (one thread) |
+                |---|---|---|
+
+                """
+            for p in curve.points { text += String(format: "| %d | %.4f | %.0f |\n", p.ef, p.recall, p.queriesPerSecond) }
+        }
         return text
     }
 

@@ -101,12 +101,16 @@ public struct OfflineEvaluation: Sendable {
         let served = try servedModel(models, tuned: tuned, train: train, catalogue: catalogue)
         var servedLists: [Int64: [Int64]] = [:]
         let f = models.als.parameters.factors
+        var profiles: [(query: [Float], seen: Set<Int64>)] = []
         for user in truth.keys {
             guard let u = models.matrix.users.position(of: user).map(Int.init), let positions = models.liked[user] else { continue }
             let liked = positions.map { models.matrix.items.ids[Int($0)] }
             let query = RecommendationQuery(liked: liked, exclude: Set(liked), userFactors: Array(models.als.userFactors[u * f..<(u + 1) * f]), k: definition.k)
             servedLists[user] = try served.recommend(query).items.map(\.item)
+            let recency = recencyWeights(count: liked.count, halfLife: served.definition.recencyHalfLife)
+            profiles.append((served.weightedMean(positions.map(Int.init), recency, served.alsVectors, f), Set(liked)))
         }
+        let curve = IndexCurve(model: served, profiles: profiles, k: definition.k)
         lists["served"] = servedLists
         let servedMetrics = RankingMetrics(lists: servedLists, relevant: truth, k: definition.k, catalogueSize: catalogue.count)
         rows.append(.init(model: "served", metrics: servedMetrics, validation: nil))
@@ -116,7 +120,7 @@ public struct OfflineEvaluation: Sendable {
             counts: .init(testUsers: outer.testItems.count, testRows: outer.test.count, trainRows: outer.train.count,
                           validationUsers: inner.testItems.count, validationRows: inner.test.count, fitRows: inner.train.count,
                           items: catalogue.count),
-            fitSeconds: fitSeconds, alsSeconds: models.alsSeconds, easeSeconds: models.easeSeconds,
+            indexCurve: curve, fitSeconds: fitSeconds, alsSeconds: models.alsSeconds, easeSeconds: models.easeSeconds,
             totalSeconds: Date().timeIntervalSince(started))
     }
 

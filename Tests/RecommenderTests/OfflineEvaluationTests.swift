@@ -43,10 +43,16 @@ struct OfflineEvaluationTests {
             }
         }
         let ndcg = Dictionary(uniqueKeysWithValues: report.rows.map { ($0.model, $0.metrics.ndcg) })
-        #expect(Set(ndcg.keys) == ["popularity", "trending", "als_user_factors", "als_liked_items", "content", "ease", "ease_unweighted", "hybrid"])
+        #expect(Set(ndcg.keys) == ["popularity", "trending", "als_user_factors", "als_liked_items", "content", "ease", "ease_unweighted", "hybrid", "served"])
         #expect(ndcg.values.allSatisfy { $0 > 0 })
         #expect(ndcg["hybrid"]! > ndcg["popularity"]!, "\(ndcg)")
         #expect(report.markdown().contains("| hybrid |"))
+        // The served path (index candidates) loses little against the full-catalogue hybrid.
+        #expect(ndcg["served"]! > 0.9 * ndcg["hybrid"]!, "\(ndcg)")
+        let curve = try #require(report.indexCurve)
+        #expect(curve.points.map(\.ef) == [10, 16, 24, 32, 64, 128] && curve.points.allSatisfy { (0...1).contains($0.recall) && $0.queriesPerSecond > 0 })
+        #expect(curve.points.last!.recall > 0.95)
+        #expect(EvaluationChart.svg(report).contains("<polyline"))
         let csv = try #require(report.recommendationsCSV(model: "hybrid"))
         #expect(csv.split(separator: "\n").count == 1 + 10 * report.counts.testUsers)
     }
