@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets everything up on a fresh machine and runs Pantry's main job end to end:
-# local services, schema, feature definitions, seeded MovieLens-style history, and
-# point-in-time-correct training-set exports. Services stay up afterwards; stop them with
-# `.build/release/pantry dev down`.
+# local services, schema, feature definitions, seeded MovieLens-style history,
+# point-in-time-correct training-set exports, online features, and the recommender on the real
+# MovieLens-100k (evaluation, training, the recommendation endpoint and a pushed like). Services
+# stay up afterwards; stop them with `.build/release/pantry dev down`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -64,5 +65,43 @@ done
 $PANTRY evaluate movielens --target test --write-recs out/movielens_recs.csv | sed -n '/^| model/,/^$/p'
 # Factors back into the offline store as vector(64), the item index, a model version, online.
 $PANTRY train movielens | grep -v "ALS iteration"
-$PANTRY similar 1 --k 5          # movies whose factors are nearest Toy Story's
+$PANTRY similar 1 --k 5          # more like Toy Story: ALS and content neighbours, mean cosine
 $PANTRY recommend 42 --k 5 --genre Comedy   # a user's comedies: profile of recent likes, seen items left out inside the search
+
+step "recommendation endpoint (pantry serve on 127.0.0.1:6566): a pushed like changes the next answer"
+$PANTRY serve --port 6566 > .pantry/serve.log 2>&1 &
+SERVE_PID=$!
+trap 'kill $SERVE_PID 2>/dev/null || true' EXIT
+for _ in $(seq 1 50); do curl -sf -o /dev/null http://127.0.0.1:6566/health && break; sleep 0.2; done
+show() {  # a recommendation response, one line per item
+  python3 -c 'import json, sys
+d = json.load(sys.stdin)
+if "error" in d: sys.exit("error: " + d["error"]["message"])
+print("  model v%s%s" % (d["model_version"], ", cold start" if d.get("cold_start") else ""))
+for i in d["items"]:
+    print("  %5d  %7.3f  %-34s %s  [%s]" % (i["item"], i["score"], i["title"][:34], i.get("year"), "+".join(i["sources"])))'
+}
+echo "GET /v1/recommendations/42?k=5"
+curl -s "http://127.0.0.1:6566/v1/recommendations/42?k=5" | show
+NOW=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+echo "user 42 likes three animated films now (POST /v1/push to the ratings view, kind \"like\"):"
+curl -s -X POST http://127.0.0.1:6566/v1/push -H 'Content-Type: application/json' -d '{"view": "ratings", "rows": [
+  {"user_id": 42, "movie_id": 1, "kind": "like", "event_ts": "'"$NOW"'"},
+  {"user_id": 42, "movie_id": 95, "kind": "like", "event_ts": "'"$NOW"'"},
+  {"user_id": 42, "movie_id": 588, "kind": "like", "event_ts": "'"$NOW"'"}]}'; echo
+echo "GET /v1/recommendations/42?k=5 (no retraining: the live profile follows the likes)"
+curl -s "http://127.0.0.1:6566/v1/recommendations/42?k=5" | show
+echo "GET /v1/items/1/similar?k=3"
+curl -s "http://127.0.0.1:6566/v1/items/1/similar?k=3" | show
+echo "POST /v1/recommendations (an anonymous session that just watched Star Wars and Return of the Jedi)"
+curl -s -X POST http://127.0.0.1:6566/v1/recommendations -H 'Content-Type: application/json' -d '{"context": [50, 181], "k": 3}' | show
+kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
+cat <<'TRY'
+
+Try next: start the server with `.build/release/pantry serve` (port 6566), then
+  curl 'http://127.0.0.1:6566/v1/recommendations/7?k=10&genre=Thriller&year_min=1990'
+  curl 'http://127.0.0.1:6566/v1/items/popular?k=5'     curl 'http://127.0.0.1:6566/v1/items/latest?k=5'
+  curl -s -X POST http://127.0.0.1:6566/v1/recommendations -d '{"user": 42, "context": [50], "k": 5}'
+  curl http://127.0.0.1:6566/openapi.yaml              curl -s http://127.0.0.1:6566/metrics | grep recommend
+  out/evaluation.md and out/evaluation.svg: metrics per model and the index's recall–speed curve
+TRY

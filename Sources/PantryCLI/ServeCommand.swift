@@ -1,4 +1,5 @@
 import ArgumentParser
+import COpenBLAS
 import Foundation
 import Recommender
 import Settings
@@ -55,6 +56,8 @@ struct ServeCommand: AsyncParsableCommand {
         if connectionLimit < configuration.maxConnections {
             logger.warning("serving at most \(connectionLimit) connections (server.max_connections is \(configuration.maxConnections), but RLIMIT_NOFILE is \(descriptors ?? 0))")
         }
+        // Requests run side by side; BLAS calls inside one (EASE scores) must not fan out threads.
+        openblas_set_num_threads(1)
         let recommendations = try await recommendationService(settings: settings, registry: registry, postgres: postgres, logger: logger)
         let server = FeatureServer(
             configuration: configuration,
