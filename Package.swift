@@ -153,7 +153,7 @@ let package = Package(
         ], path: "Benchmarks/StoreBenchmarks"),
 
         // Tests: real servers started by scripts/test.sh, never mocks.
-        .target(name: "TestSupport", dependencies: ["Postgres", "Redis", "DemoData"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Core", "Postgres", "Redis", "DemoData"], path: "Tests/TestSupport"),
         .testTarget(name: "CoreTests", dependencies: ["Core", "Postgres", "TestSupport"]),
         .testTarget(name: "ConnectionPoolingTests", dependencies: ["ConnectionPooling", "TestSupport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LocalServices", "Settings", "TestSupport"]),
@@ -169,7 +169,7 @@ let package = Package(
         ]),
         .testTarget(name: "LocalServicesTests", dependencies: ["LocalServices", "Settings", "Postgres", "TestSupport"]),
         .testTarget(name: "SettingsTests", dependencies: ["Settings", "COpenBLAS", "TestSupport"]),
-        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData"]),
+        .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData", "Core"]),
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Core", "FeatureRegistry", "OfflineStore", "Postgres", "SchemaMigrations", "VectorIndex", "DemoData", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"], exclude: ["Resources"]),
     ]

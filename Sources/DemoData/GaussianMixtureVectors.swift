@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Clustered vectors for vector-search tests and benchmarks, generated bit-exactly from a seed
@@ -45,20 +46,9 @@ public struct GaussianMixtureVectors: Sendable {
         }
     }
 
-    /// The SplitMix64 finaliser.
-    static func mix64(_ value: UInt64) -> UInt64 {
-        var x = value
-        x ^= x >> 30
-        x &*= 0xBF58_476D_1CE4_E5B9
-        x ^= x >> 27
-        x &*= 0x94D0_49BB_1331_11EB
-        x ^= x >> 31
-        return x
-    }
-
     static func word(_ seed: UInt64, _ stream: UInt64, _ j: UInt64) -> UInt64 {
-        let base = mix64(seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
-        return mix64(base &+ (j &+ 1) &* 0x9E37_79B9_7F4A_7C15)
+        let base = SplitMix64.mix(seed ^ (stream &* 0xD1B5_4A32_D192_ED03))
+        return SplitMix64.mix(base &+ (j &+ 1) &* 0x9E37_79B9_7F4A_7C15)
     }
 
     /// Four 16-bit uniforms summed, centred and scaled to unit variance (Irwin–Hall).

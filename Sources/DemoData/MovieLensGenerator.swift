@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// Writes a seeded, MovieLens-shaped data set for the views in `Config/features/movielens.yaml`:
@@ -134,20 +135,6 @@ func iso(_ seconds: Int) -> String {
     gmtime_r(&time, &parts)
     return String(format: "%04d-%02d-%02dT%02d:%02d:%02dZ", parts.tm_year + 1900, parts.tm_mon + 1, parts.tm_mday,
                   parts.tm_hour, parts.tm_min, parts.tm_sec)
-}
-
-/// SplitMix64: small, fast, and the same sequence on every platform, so seeded data sets are
-/// reproducible anywhere.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    public var state: UInt64
-    public init(seed: UInt64) { state = seed }
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Buffered line writer.

@@ -38,14 +38,8 @@ public struct EmbeddingScorer: ItemScorer {
             guard let user, (user + 1) * d <= userVectors.count else { return nil }
             return Array(userVectors[user * d..<(user + 1) * d])
         case .likedItems:
-            let weights = recencyWeights(count: liked.count, halfLife: recencyHalfLife)
-            var q = [Float](repeating: 0, count: d), total: Float = 0
-            for (i, w) in zip(liked, weights) where Int(i) < itemCount {
-                for k in 0..<d { q[k] += w * itemVectors[Int(i) * d + k] }
-                total += w
-            }
-            guard total > 0 else { return nil }
-            return q.map { $0 / total }
+            let known = zip(liked, recencyWeights(count: liked.count, halfLife: recencyHalfLife)).filter { Int($0.0) < itemCount }
+            return weightedMean(rows: itemVectors, dimensions: d, positions: known.map { Int($0.0) }, weights: known.map(\.1))
         }
     }
 

@@ -1,3 +1,4 @@
+import Core
 /// The offline evaluation protocol: per user, positives ordered by (time, tie-break, item id),
 /// where tie-break = splitmix64(42·φ + user·2³² + item) (φ = 0x9E3779B97F4A7C15, all mod 2⁶⁴) —
 /// MovieLens has many ratings in the same second, and this order makes the split reproducible
@@ -39,10 +40,5 @@ public struct EvaluationSplit: Sendable {
     }
 
     /// SplitMix64's output function applied to `x + φ`.
-    static func splitmix64(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9E37_79B9_7F4A_7C15
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    static func splitmix64(_ x: UInt64) -> UInt64 { SplitMix64.mix(x &+ SplitMix64.golden) }
 }

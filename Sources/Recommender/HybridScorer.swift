@@ -11,12 +11,11 @@ public struct HybridScorer: ItemScorer {
     }
 
     public func scores(user: Int?, liked: [Int32], into out: inout [Float]) {
-        var parts = componentScores(user: user, liked: liked)
+        let parts = componentScores(user: user, liked: liked)
         out = [Float](repeating: 0, count: parts.first?.count ?? 0)
         for (index, component) in components.enumerated() where component.weight != 0 {
             for i in out.indices { out[i] += component.weight * parts[index][i] }
         }
-        parts.removeAll()
     }
 
     /// The standardised scores of each component (for explanations and tuning).

@@ -1,3 +1,4 @@
+import Core
 import COpenBLAS
 import Foundation
 
@@ -47,7 +48,7 @@ public final class ImplicitALS: @unchecked Sendable {
         try parameters.validate()
         self.parameters = parameters
         self.matrix = matrix
-        var rng = SplitMix(parameters.seed)
+        var rng = SplitMix64(seed: parameters.seed)
         let f = parameters.factors
         // Small random start (as implicit: N(0, 1)·0.01, here uniform of the same scale).
         userFactors = (0..<matrix.users.count * f).map { _ in rng.nextSigned() * 0.01 }
@@ -188,13 +189,7 @@ public final class ImplicitALS: @unchecked Sendable {
     }
 }
 
-/// SplitMix64 for factor initialisation (uniform in [−1, 1)).
-struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        return EvaluationSplit.splitmix64(state &- 0x9E37_79B9_7F4A_7C15)
-    }
+extension SplitMix64 {
+    /// Uniform in [−1, 1), for factor initialisation.
     mutating func nextSigned() -> Float { Float(next() >> 40) / Float(1 << 23) - 1 }
 }

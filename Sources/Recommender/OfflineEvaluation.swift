@@ -108,7 +108,7 @@ public struct OfflineEvaluation: Sendable {
             let query = RecommendationQuery(liked: liked, exclude: Set(liked), userFactors: Array(models.als.userFactors[u * f..<(u + 1) * f]), k: definition.k)
             servedLists[user] = try served.recommend(query).items.map(\.item)
             let recency = recencyWeights(count: liked.count, halfLife: served.definition.recencyHalfLife)
-            profiles.append((served.weightedMean(positions.map(Int.init), recency, served.alsVectors, f), Set(liked)))
+            if let q = weightedMean(rows: served.alsVectors, dimensions: f, positions: positions.map(Int.init), weights: recency) { profiles.append((q, Set(liked))) }
         }
         let curve = IndexCurve(model: served, profiles: profiles, k: definition.k)
         lists["served"] = servedLists

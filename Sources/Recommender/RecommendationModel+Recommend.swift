@@ -29,8 +29,8 @@ extension RecommendationModel {
         recency.removeFirst(kept)
         let positions = recent.map { Int(catalogue.position(of: $0)!) }  // `liked` holds catalogue items only
         if !recent.isEmpty {
-            profile.als = weightedMean(positions, recency, alsVectors, collaborative.dimensions)
-            if let content { profile.content = weightedMean(positions, recency, contentVectors, content.dimensions) }
+            profile.als = weightedMean(rows: alsVectors, dimensions: collaborative.dimensions, positions: positions, weights: recency)
+            if let content { profile.content = weightedMean(rows: contentVectors, dimensions: content.dimensions, positions: positions, weights: recency) }
         }
         profile.userFactors = factors
         if let ease, definition.ranking.weights["ease", default: 0] > 0 {
@@ -206,21 +206,6 @@ extension RecommendationModel {
 
     /// Likes weighing less than this fraction of the newest like are left out of a profile.
     static let recencyCutoff: Float = 1e-3
-
-    func weightedMean(_ positions: [Int], _ weights: [Float], _ rows: [Float], _ d: Int) -> [Float] {
-        var q = [Float](repeating: 0, count: d)
-        let total = weights.reduce(0, +)
-        guard total > 0 else { return q }
-        rows.withUnsafeBufferPointer { r in
-            q.withUnsafeMutableBufferPointer { q in
-                for (p, w) in zip(positions, weights) {
-                    let row = r.baseAddress! + p * d, scale = w / total
-                    for k in 0..<d { q[k] += scale * row[k] }
-                }
-            }
-        }
-        return q
-    }
 
     /// q · rows[offset..<offset + q.count]. Small vectors: plain loops (vectorised by the
     /// compiler), not BLAS, whose per-call cost and threading do not pay at this size.

@@ -1,3 +1,4 @@
+import Core
 import DemoData
 import Foundation
 import Synchronization
