@@ -10,16 +10,6 @@ import Redis
 /// event older than the item's stored event is ignored, so late or replayed events cannot
 /// undo a newer one; a positive moves the item to `likes`, anything else to `seen`.
 public struct LiveProfiles: Sendable {
-    public struct Event: Sendable, Equatable {
-        public var user: Int64
-        public var item: Int64
-        public var weight: Double
-        public var time: Int64
-        public init(user: Int64, item: Int64, weight: Double, time: Int64) {
-            (self.user, self.item, self.weight, self.time) = (user, item, weight, time)
-        }
-    }
-
     /// A user's profile: liked items oldest first, and every item they interacted with.
     public struct Profile: Sendable, Equatable {
         public var liked: [Int64]
@@ -65,7 +55,8 @@ public struct LiveProfiles: Sendable {
         """)
 
     /// Applies interactions (pushed, or replayed) in order; returns how many changed a profile.
-    public func apply(_ events: [Event], on connection: RedisConnection) throws(RedisError) -> Int {
+    /// An interaction is a positive when its weight reaches the definition's minimum.
+    public func apply(_ events: [Interaction], on connection: RedisConnection) throws(RedisError) -> Int {
         guard !events.isEmpty else { return 0 }
         let calls = events.map { e -> (keys: [any RedisArgument], arguments: [any RedisArgument]) in
             let (likes, seen) = keys(user: e.user)

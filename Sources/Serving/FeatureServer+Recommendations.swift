@@ -149,7 +149,7 @@ extension FeatureServer {
     /// The live-profile updates a push to `view` implies: one event per row for each served
     /// recommender whose interactions are that view. Checked before anything is written, so a
     /// row of unknown kind fails the whole push with a 400 naming it.
-    func liveProfileEvents(_ rows: [OnlineRow], view: FeatureView, repository: FeatureRepository) throws -> [(LiveProfiles, [LiveProfiles.Event])] {
+    func liveProfileEvents(_ rows: [OnlineRow], view: FeatureView, repository: FeatureRepository) throws -> [(LiveProfiles, [Interaction])] {
         guard let recommendations else { return [] }
         let keys = repository.joinKeys(of: view).map(\.name)
         return try recommendations.definitions(interactionsView: view.name).map { definition in
@@ -157,7 +157,7 @@ extension FeatureServer {
             guard let u = keys.firstIndex(of: spec.user), let i = keys.firstIndex(of: spec.item) else { return (LiveProfiles(definition), []) }
             let weightAt = spec.weight.flatMap { name in view.features.firstIndex { $0.name == name } }
             let kindAt = spec.kind.flatMap { name in view.features.firstIndex { $0.name == name } }
-            let events = try rows.enumerated().compactMap { index, row -> LiveProfiles.Event? in
+            let events = try rows.enumerated().compactMap { index, row -> Interaction? in
                 guard let user = Int64(row.keys[u]), let item = Int64(row.keys[i]) else { return nil }
                 var value: Double?, kind: String?
                 switch weightAt.map({ row.values[$0] }) {
@@ -167,7 +167,7 @@ extension FeatureServer {
                 }
                 if let kindAt, case .string(let k) = row.values[kindAt] { kind = k }
                 do {
-                    return try spec.weight(value: value, kind: kind).map { LiveProfiles.Event(user: user, item: item, weight: $0, time: row.eventMicros) }
+                    return try spec.weight(value: value, kind: kind).map { Interaction(user: user, item: item, weight: $0, time: row.eventMicros) }
                 } catch {
                     throw HTTPError(.badRequest, message: "row \(index), column \(spec.kind ?? spec.weight ?? "weight"): \(error)")
                 }
