@@ -91,8 +91,11 @@ public struct LiveProfiles: Sendable {
             return ids
         }
         guard replies.count == 2 else { throw RedisError(.unexpectedReply, "live profile: \(replies.count) replies, expected 2") }
-        let liked = try ids(replies[0])
-        return Profile(liked: liked, seen: Set(liked).union(try ids(replies[1])))
+        let liked = try ids(replies[0]), others = try ids(replies[1])
+        var seen = Set<Int64>(minimumCapacity: liked.count + others.count)
+        for id in liked { seen.insert(id) }
+        for id in others { seen.insert(id) }
+        return Profile(liked: liked, seen: seen)
     }
 
     /// A decimal integer from a reply's bytes (no String in between: profiles are read on

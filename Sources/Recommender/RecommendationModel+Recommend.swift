@@ -9,10 +9,11 @@ extension RecommendationModel {
     /// definition's blend. With no usable likes and no user factors: popular items (`coldStart`).
     public func recommend(_ query: RecommendationQuery) throws(RecommendationError) -> Recommendation {
         let depth = try Self.depth(k: query.k, offset: query.offset)
-        let liked = query.liked.filter { catalogue.position(of: $0) != nil }
+        // The catalogue rows of the likes it knows, oldest first.
+        let likedRows = query.liked.compactMap { catalogue.position(of: $0).map(Int.init) }
         let factors = query.userFactors.flatMap { $0.count == collaborative.dimensions && $0.allSatisfy(\.isFinite) ? $0 : nil }
         let filter = searchFilter(query.filter, excluding: query.exclude)
-        guard !liked.isEmpty || factors != nil else {
+        guard !likedRows.isEmpty || factors != nil else {
             let items = popularItems(depth, filter: filter).map { id in
                 let z = standardised(popularity[Int(catalogue.position(of: id)!)], popularityMoments)
                 return Recommendation.Item(item: id, score: z, components: ["popularity": z], sources: ["popular"])
@@ -23,12 +24,11 @@ extension RecommendationModel {
         // Likes whose recency weight is under 1/1000 of the newest's are left out of the
         // profile (together they move scores by about 0.1 %; they stay excluded from results),
         // so a request's cost is bounded by the half-life, not by the user's history.
-        var recency = recencyWeights(count: liked.count, halfLife: definition.recencyHalfLife)
+        var recency = recencyWeights(count: likedRows.count, halfLife: definition.recencyHalfLife)
         let kept = recency.firstIndex { $0 >= Self.recencyCutoff * (recency.last ?? 0) } ?? 0
-        let recent = Array(liked[kept...])
         recency.removeFirst(kept)
-        let positions = recent.map { Int(catalogue.position(of: $0)!) }  // `liked` holds catalogue items only
-        if !recent.isEmpty {
+        let positions = Array(likedRows[kept...])
+        if !positions.isEmpty {
             profile.als = weightedMean(rows: alsVectors, dimensions: collaborative.dimensions, positions: positions, weights: recency)
             if let content { profile.content = weightedMean(rows: contentVectors, dimensions: content.dimensions, positions: positions, weights: recency) }
         }

@@ -80,7 +80,7 @@ extension FeatureServer {
                 throw HTTPError(.notFound, message: "unknown user \(user): no interactions online or in the trained model")
             }
         }
-        let query = RecommendationQuery(liked: profile.liked + context, exclude: profile.seen.union(context), userFactors: factors,
+        let query = RecommendationQuery(liked: profile.liked + context, exclude: context.isEmpty ? profile.seen : profile.seen.union(context), userFactors: factors,
                                         k: parameters.k, offset: parameters.offset, filter: parameters.filter)
         let answer = try await offloaded(inline: model.isLight(query)) { try model.recommend(query) }
         ServerMetrics.recommendations(user == nil ? "session" : "user", coldStart: answer.coldStart).increment()

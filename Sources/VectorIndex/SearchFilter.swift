@@ -7,6 +7,9 @@ public struct SearchFilter: Sendable {
 
     public static func allow(_ ids: some Sequence<Int64>) -> SearchFilter { SearchFilter(mode: .allow, ids: Set(ids)) }
     public static func deny(_ ids: some Sequence<Int64>) -> SearchFilter { SearchFilter(mode: .deny, ids: Set(ids)) }
+    /// From a set the caller already has, kept as it is (no copy per request).
+    public static func allow(_ ids: Set<Int64>) -> SearchFilter { SearchFilter(mode: .allow, ids: ids) }
+    public static func deny(_ ids: Set<Int64>) -> SearchFilter { SearchFilter(mode: .deny, ids: ids) }
 
     @inline(__always)
     public func admits(_ id: Int64) -> Bool {
