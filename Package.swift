@@ -129,7 +129,7 @@ let package = Package(
         .target(name: "Recommender", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "Postgres", "Redis", "VectorIndex", "COpenBLAS"]),
 
         .target(name: "CInferenceKernels"),
-        .target(name: "Inference", dependencies: ["Core", "CInferenceKernels"]),
+        .target(name: "Inference", dependencies: ["Core", "CInferenceKernels", "COpenBLAS"]),
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [

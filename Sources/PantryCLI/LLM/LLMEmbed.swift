@@ -1,0 +1,33 @@
+import ArgumentParser
+import Foundation
+import Inference
+
+/// `pantry llm embed`: sentence embeddings of standard input's lines, as JSON lines.
+struct LLMEmbed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "embed",
+        abstract: "Encode each line of standard input with the sentence encoder; print one JSON array of floats per line.")
+
+    @Option(help: "Model folder (config.json, model.safetensors, vocab.txt).") var model = ".pantry/models/all-MiniLM-L6-v2"
+    @Option(help: "Lines encoded together (1...1024).") var batch = 64
+    @Option(help: "Word pieces per line at most, [CLS] and [SEP] included (3...512).") var maxLength = 256
+
+    func run() throws {
+        guard (1...1024).contains(batch) else { throw ValidationError("--batch must be 1...1024") }
+        guard (3...512).contains(maxLength) else { throw ValidationError("--max-length must be 3...512") }
+        let encoder: SentenceEncoder
+        do { encoder = try SentenceEncoder(directory: model) } catch { throw ValidationError("\(error)") }
+        var pending: [String] = []
+        func flush() {
+            for vector in encoder.encode(pending, maxLength: maxLength) {
+                print("[" + vector.map { String(format: "%.7g", $0) }.joined(separator: ",") + "]")
+            }
+            pending.removeAll(keepingCapacity: true)
+        }
+        while let line = readLine(strippingNewline: true) {
+            pending.append(line)
+            if pending.count == batch { flush() }
+        }
+        if !pending.isEmpty { flush() }
+    }
+}
