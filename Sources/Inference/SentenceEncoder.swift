@@ -112,7 +112,7 @@ public final class SentenceEncoder: Sendable {
 
         var q = [Float](repeating: 0, count: n * h), k = q, v = q, context = q, projected = q
         var hiddenF = [Float](repeating: 0, count: n * f)
-        var scores = [Float](repeating: 0, count: length)
+        var scores = [Float](repeating: 0, count: length * length)
         let scale = 1 / Float(d).squareRoot()
         for layer in layers {
             // Self-attention: each head attends over the sequence's real tokens only.
@@ -122,25 +122,27 @@ public final class SentenceEncoder: Sendable {
             for (b, ids) in batch.enumerated() {
                 let real = ids.count, base = b * length
                 for head in 0..<heads {
-                    let o = head * d
-                    for t in 0..<length {
-                        let qi = (base + t) * h + o
-                        var maximum = -Float.infinity
-                        for s in 0..<real {
-                            var dot: Float = 0
-                            let ki = (base + s) * h + o
-                            for j in 0..<d { dot += q[qi + j] * k[ki + j] }
-                            scores[s] = dot * scale
-                            maximum = max(maximum, scores[s])
+                    let o = base * h + head * d
+                    q.withUnsafeBufferPointer { q in k.withUnsafeBufferPointer { k in v.withUnsafeBufferPointer { v in
+                    context.withUnsafeMutableBufferPointer { context in scores.withUnsafeMutableBufferPointer { s in
+                        // S = Q·Kᵀ/√d over the real keys (rows strided by h inside the batch).
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(length), Int32(real), Int32(d), scale,
+                                    q.baseAddress! + o, Int32(h), k.baseAddress! + o, Int32(h), 0, s.baseAddress!, Int32(real))
+                        // Softmax of each row.
+                        for t in 0..<length {
+                            let row = s.baseAddress! + t * real
+                            var maximum = -Float.infinity
+                            for j in 0..<real { maximum = max(maximum, row[j]) }
+                            var total: Float = 0
+                            for j in 0..<real { row[j] = expf(row[j] - maximum); total += row[j] }
+                            let inverse = 1 / total
+                            for j in 0..<real { row[j] *= inverse }
                         }
-                        var total: Float = 0
-                        for s in 0..<real { scores[s] = expf(scores[s] - maximum); total += scores[s] }
-                        for j in 0..<d { context[qi + j] = 0 }
-                        for s in 0..<real {
-                            let p = scores[s] / total, vi = (base + s) * h + o
-                            for j in 0..<d { context[qi + j] += p * v[vi + j] }
-                        }
-                    }
+                        // Context = P·V.
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(length), Int32(d), Int32(real), 1,
+                                    s.baseAddress!, Int32(real), v.baseAddress! + o, Int32(h), 0, context.baseAddress! + o, Int32(h))
+                    } }
+                    } } }
                 }
             }
             linear(context, rows: n, input: h, weight: layer.attentionOut, bias: layer.attentionOutBias, output: h, into: &projected)
