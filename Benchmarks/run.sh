@@ -3,10 +3,12 @@
 #   Benchmarks/run.sh [copy|export|online|redis]   (online needs export's data)
 #   Benchmarks/run.sh vector [SET...]              (the vector index beside hnswlib: Benchmarks/vector.sh)
 #   Benchmarks/run.sh recommender                  (MovieLens-100k beside implicit: Benchmarks/recommender.sh)
+#   Benchmarks/run.sh embed                        (the sentence encoder beside a numpy reference: Benchmarks/embed.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = vector ]; then shift; exec bash Benchmarks/vector.sh "$@"; fi
 if [ "${1:-}" = recommender ]; then exec bash Benchmarks/recommender.sh; fi
+if [ "${1:-}" = embed ]; then exec bash Benchmarks/embed.sh; fi
 bash scripts/setup.sh >/dev/null
 for product in pantry pantry-bench; do
   swift build $(bash scripts/release-flags.sh) --product "$product"
