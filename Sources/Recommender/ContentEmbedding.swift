@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// What a content embedding is built from, per item: its categories (genres), year and title.
@@ -67,6 +68,6 @@ public struct ContentEmbedding: Sendable {
     }
 
     static func fnv1a(_ s: String) -> UInt64 {
-        s.utf8.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        FNV1a.hash(s.utf8)
     }
 }

@@ -1,3 +1,4 @@
+import Core
 import Foundation
 
 /// The EASE matrix as `pantry train` saves it for serving, with the item ids of its rows.
@@ -62,6 +63,6 @@ extension EASE {
     }
 
     static func checksum<C: Collection>(_ bytes: C) -> UInt64 where C.Element == UInt8 {
-        bytes.reduce(0xCBF2_9CE4_8422_2325) { ($0 ^ UInt64($1)) &* 0x100_0000_01B3 }
+        FNV1a.hash(bytes)
     }
 }

@@ -8,19 +8,19 @@ enum ServerMetrics {
     private static let counters = Mutex<[String: Counter]>([:])
     private static let timers = Mutex<[String: Metrics.Timer]>([:])
 
-    /// The counter `label` with `dimensions`, created on first use and kept.
-    private static func counter(_ label: String, _ dimensions: [(String, String)]) -> Counter {
-        let key = ([label] + dimensions.map { "\($0.0)=\($0.1)" }).joined(separator: " ")
-        return counters.withLock { cache in
+    /// The counter cached under `key` (cheap to build: this runs per request), created on first
+    /// use as `label` with `dimensions`.
+    private static func counter(_ key: String, _ label: String, _ dimensions: @autoclosure () -> [(String, String)]) -> Counter {
+        counters.withLock { cache in
             if let counter = cache[key] { return counter }
-            let counter = Counter(label: label, dimensions: dimensions)
+            let counter = Counter(label: label, dimensions: dimensions())
             cache[key] = counter
             return counter
         }
     }
 
     static func requests(path: String, status: Int) -> Counter {
-        counter("pantry_http_requests_total", [("path", path), ("status", String(status))])
+        counter("\(path) \(status)", "pantry_http_requests_total", [("path", path), ("status", String(status))])
     }
 
     static func latency(path: String) -> Metrics.Timer {
@@ -38,7 +38,7 @@ enum ServerMetrics {
 
     /// Recommendation answers by kind (user, session, similar, popular, latest) and whether they were a cold start.
     static func recommendations(_ kind: String, coldStart: Bool) -> Counter {
-        counter("pantry_recommendations_total", [("kind", kind), ("cold_start", String(coldStart))])
+        counter("rec \(kind) \(coldStart)", "pantry_recommendations_total", [("kind", kind), ("cold_start", String(coldStart))])
     }
 
     static let profileUpdates = Counter(label: "pantry_live_profile_updates_total")
