@@ -19,7 +19,9 @@
 //   Recommender                   definitions, ALS, EASE, content vectors, evaluation protocol and metrics,
 //                                 the served model (candidates and ranking) and live profiles in Redis
 //   Serving                       the HTTP server (online lookups, push, recommendations, registry, health, metrics)
-//   Inference                     built-in LLM engine (GGUF, LLaMA forward pass, tokenizer)
+//   Inference                     built-in engine: LLM (GGUF, LLaMA forward pass, tokenizer) and
+//                                 sentence encoder (safetensors, BERT, WordPiece)
+//   TextEmbeddings                embedding jobs: item text → vector features, re-encoding only changes
 //   PantryCLI                     the `pantry` command
 import PackageDescription
 
@@ -131,9 +133,12 @@ let package = Package(
         .target(name: "CInferenceKernels"),
         .target(name: "Inference", dependencies: ["Core", "CInferenceKernels", "COpenBLAS"]),
 
+        // Embedding jobs: item text → sentence embeddings → vector features, incrementally
+        .target(name: "TextEmbeddings", dependencies: ["Core", "Postgres", "FeatureRegistry", "OfflineStore", "Inference"]),
+
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Recommender", "Inference", "COpenBLAS",
+            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Recommender", "Inference", "TextEmbeddings", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
@@ -172,5 +177,6 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData", "Core"]),
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Core", "FeatureRegistry", "OfflineStore", "Postgres", "SchemaMigrations", "VectorIndex", "DemoData", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"], exclude: ["Resources"]),
+        .testTarget(name: "TextEmbeddingsTests", dependencies: ["TextEmbeddings", "Inference", "Core", "FeatureRegistry", "OfflineStore", "Postgres", "SchemaMigrations", "TestSupport"]),
     ]
 )

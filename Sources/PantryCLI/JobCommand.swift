@@ -2,9 +2,11 @@ import ArgumentParser
 import FeatureRegistry
 import Foundation
 import OfflineStore
+import TextEmbeddings
 import Yams
 
-/// `pantry job run Jobs/NAME.yaml`: runs a job definition (today: training-set exports).
+/// `pantry job run Jobs/NAME.yaml`: runs a job definition: a training-set export
+/// (`kind: export`) or an embedding job (`kind: embed`).
 struct JobCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "job", abstract: "Run job definitions from Jobs/.", subcommands: [Run.self])
@@ -20,13 +22,41 @@ struct JobCommand: AsyncParsableCommand {
             let path = context.path(file)
             let text = try String(contentsOfFile: path, encoding: .utf8)
             guard let root = try Yams.compose(yaml: text) else { throw ValidationError("\(file) is empty") }
-            let job = try YAMLNode(node: root, file: file, path: "").mapping(allowed: [
+            let node = try YAMLNode(node: root, file: file, path: "")
+            let kindNode = try node.mapping(allowed: nil).required("kind", expected: "export or embed")
+            switch try kindNode.string() {
+            case "export": try export(node, context: context)
+            case "embed": try embed(node, context: context)
+            default: throw kindNode.error(found: "\"\(try kindNode.string())\"", expected: "export or embed")
+            }
+        }
+
+        func embed(_ node: YAMLNode, context: StoreContext) throws {
+            let job = try node.mapping(allowed: ["kind", "description", "project", "view", "text_features", "template",
+                                                 "out_view", "vector_feature", "hash_feature", "model", "batch"])
+            let template: TextTemplate
+            switch (job["text_features"], job["template"]) {
+            case (let list?, nil): template = try TextTemplate.joining(try list.list().map { try $0.string() })
+            case (nil, let text?):
+                do { template = try TextTemplate(try text.string()) } catch { throw text.error(found: "\"\(try text.string())\"", expected: "a template (\(error))") }
+            default: throw node.error(found: "both or neither of text_features and template", expected: "exactly one of them")
+            }
+            var request = EmbeddingJob.Request(view: try job.required("view", expected: "the source view").string(), template: template,
+                                               outView: try job.required("out_view", expected: "the output view").string())
+            if let v = job["vector_feature"] { request.vectorFeature = try v.string() }
+            if let v = job["hash_feature"] { request.hashFeature = try v.string() }
+            if let v = job["batch"] {
+                guard let b = Int(try v.string()), (1...4096).contains(b) else { throw v.error(found: "\"\(try v.string())\"", expected: "an integer 1...4096") }
+                request.batch = b
+            }
+            try EmbedCommand.run(request, project: try job["project"]?.string(),
+                                 model: try job["model"]?.string() ?? ".pantry/models/all-MiniLM-L6-v2", context: context)
+        }
+
+        func export(_ node: YAMLNode, context: StoreContext) throws {
+            let job = try node.mapping(allowed: [
                 "kind", "description", "project", "feature_service", "features", "entities", "entities_query",
                 "output", "format", "full_feature_names", "as_of_created", "timestamp_column"])
-            let kindNode = try job.required("kind", expected: "export")
-            guard try kindNode.string() == "export" else {
-                throw kindNode.error(found: "\"\(try kindNode.string())\"", expected: "export")
-            }
             let repository = try context.registry(project: try job["project"]?.string())
             let references = try repository.references(features: try job["features"]?.list().map { try $0.string() },
                                                        service: try job["feature_service"]?.string())

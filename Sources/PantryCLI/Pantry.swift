@@ -10,7 +10,7 @@ struct Pantry: AsyncParsableCommand {
         abstract: "Pantry: a feature store and recommendation platform.",
         subcommands: [DevCommand.self, MigrateCommand.self, HealthCommand.self,
                       PlanCommand.self, ApplyCommand.self, RegistryCommand.self,
-                      IngestCommand.self, PushCommand.self, ExportCommand.self, JobCommand.self,
+                      IngestCommand.self, PushCommand.self, ExportCommand.self, EmbedCommand.self, JobCommand.self,
                       DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, ClearOnlineCommand.self, GetCommand.self, ServeCommand.self, CheckSkewCommand.self,
                       IndexCommand.self, LLMCommand.self, InitCommand.self, DatasetsCommand.self, EvaluateCommand.self, TrainCommand.self, RecommendCommand.self, SimilarCommand.self])
 
