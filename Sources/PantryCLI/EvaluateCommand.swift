@@ -16,6 +16,7 @@ struct EvaluateCommand: AsyncParsableCommand {
     @Option(help: "Split to report: val or test (test is the final figure; tune on val only).") var target = "test"
     @Option(help: "Write the hybrid's lists as user_id,item_id,rank to this CSV file.") var writeRecs: String?
     @Option(help: "Markdown report file (an SVG chart is written beside it).") var report = "out/evaluation.md"
+    @Flag(help: "Leave the items' text embeddings (items.text) out: the same evaluation without them.") var withoutText = false
 
     func run() async throws {
         guard let target = OfflineEvaluation.Target(rawValue: target) else {
@@ -26,7 +27,8 @@ struct EvaluateCommand: AsyncParsableCommand {
         let definition = try RecommenderDefinition.load(path: context.path("\(definitions)/\(recommender).yaml"))
         let repository = try context.registry(project: definition.project)
         let loadStarted = Date()
-        let data = try RecommenderData.load(definition, repository: repository, on: context.connection)
+        var data = try RecommenderData.load(definition, repository: repository, on: context.connection)
+        if withoutText { data.textVectors = [:] }
         print(String(format: "loaded %d interactions and %d items from the offline store in %.2f s",
                      data.interactions.count, data.items.count, Date().timeIntervalSince(loadStarted)))
         let result = try OfflineEvaluation(definition: definition, data: data).run(target: target) { print($0); fflush(nil) }

@@ -15,31 +15,45 @@ public struct ItemContent: Sendable, Equatable {
 }
 
 /// Content vectors from item features, so items nobody has liked yet can be recommended: one
-/// block per categorical vocabulary (genres, release decade) and a hashed bag of title words,
-/// each block L2-normalised and weighted, the whole vector L2-normalised (cosine space).
+/// block per categorical vocabulary (genres, release decade), a hashed bag of title words and,
+/// when the items have them, their text embeddings (an embedding job's output); each block
+/// L2-normalised and weighted, the whole vector L2-normalised (cosine space).
 public struct ContentEmbedding: Sendable {
     public struct Weights: Sendable, Equatable, Codable {
         public var categories: Float = 1
         public var decade: Float = 0.5
         public var title: Float = 0.3
+        public var text: Float = 1
         public init() {}
     }
 
     public let categories: [String]
     public let decades: [Int]
     public let titleBuckets: Int
+    /// The text embeddings' length (0: no text block).
+    public let textDimensions: Int
     public let weights: Weights
 
-    public init(items: [ItemContent], titleBuckets: Int = 64, weights: Weights = Weights()) {
+    public init(items: [ItemContent], titleBuckets: Int = 64, textDimensions: Int = 0, weights: Weights = Weights()) {
         categories = Array(Set(items.flatMap(\.categories))).sorted()
         decades = Array(Set(items.compactMap { $0.year.map { $0 / 10 * 10 } })).sorted()
         self.titleBuckets = titleBuckets
+        self.textDimensions = textDimensions
         self.weights = weights
     }
 
-    public var dimensions: Int { categories.count + decades.count + titleBuckets }
+    /// The content space of a recommender's data (text block included when it has text vectors).
+    public init(_ data: RecommenderData, textWeight: Float) {
+        var weights = Weights()
+        weights.text = textWeight
+        self.init(items: Array(data.items.values), textDimensions: textWeight > 0 ? data.textDimensions : 0, weights: weights)
+    }
 
-    public func vector(_ item: ItemContent) -> [Float] {
+    public var dimensions: Int { categories.count + decades.count + titleBuckets + textDimensions }
+
+    /// An item's content vector; `text` is its text embedding (ignored unless it has
+    /// `textDimensions` values; a missing one leaves the block zero).
+    public func vector(_ item: ItemContent, text: [Float]? = nil) -> [Float] {
         var v = [Float](repeating: 0, count: dimensions)
         var block = [Float](repeating: 0, count: categories.count)
         for c in item.categories { if let k = categories.firstIndex(of: c) { block[k] = 1 } }
@@ -50,6 +64,9 @@ public struct ContentEmbedding: Sendable {
         block = [Float](repeating: 0, count: titleBuckets)
         for word in Self.words(item.title) { block[Int(Self.fnv1a(word) % UInt64(titleBuckets))] += 1 }
         put(block, at: categories.count + decades.count, weight: weights.title, into: &v)
+        if let text, textDimensions > 0, text.count == textDimensions {
+            put(text, at: categories.count + decades.count + titleBuckets, weight: weights.text, into: &v)
+        }
         let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
         return norm > 0 ? v.map { $0 / norm } : v
     }

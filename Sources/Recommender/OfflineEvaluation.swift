@@ -82,7 +82,16 @@ public struct OfflineEvaluation: Sendable {
         var lists: [String: [Int64: [Int64]]] = [:]
         let blend: [(scorer: any ItemScorer, weight: Float)] = zip(models.components, tuned.weights).map { (scorer: $0, weight: $1) }
         var scorers: [any ItemScorer] = [models.popularity, models.trending, models.alsUser, models.alsProfile]
-        if let content = models.content { scorers.append(content) }
+        if let content = models.content {
+            scorers.append(content)
+            // With text embeddings: the content space without them, and them alone, for comparison.
+            if data.textDimensions > 0, definition.items?.textWeight ?? 0 > 0 {
+                for var extra in [contentScorer(catalogue, name: "content_without_text", textWeight: 0), textScorer(catalogue)].compactMap({ $0 }) {
+                    extra.recencyHalfLife = content.recencyHalfLife
+                    scorers.append(extra)
+                }
+            }
+        }
         if var ease = models.ease {
             scorers.append(ease)
             (ease.name, ease.recencyHalfLife) = ("ease_unweighted", nil)  // EASE as published, for reference
@@ -142,15 +151,27 @@ public struct OfflineEvaluation: Sendable {
                       als: als, ease: ease, content: contentScorer(catalogue), alsSeconds: alsSeconds, easeSeconds: easeSeconds)
     }
 
-    func contentScorer(_ catalogue: IdIndex) -> EmbeddingScorer? {
-        guard definition.items != nil, !data.items.isEmpty else { return nil }
-        let embedding = ContentEmbedding(items: Array(data.items.values))
+    /// The content scorer over the definition's content space (text embeddings included at
+    /// `items.text_weight` when the data has them; `textWeight` overrides it).
+    func contentScorer(_ catalogue: IdIndex, name: String = "content", textWeight: Float? = nil) -> EmbeddingScorer? {
+        guard let items = definition.items, !data.items.isEmpty else { return nil }
+        let embedding = ContentEmbedding(data, textWeight: textWeight ?? items.textWeight)
         var vectors: [Float] = []
         vectors.reserveCapacity(catalogue.count * embedding.dimensions)
         for id in catalogue.ids {
-            vectors += data.items[id].map(embedding.vector) ?? [Float](repeating: 0, count: embedding.dimensions)
+            vectors += data.items[id].map { embedding.vector($0, text: data.textVectors[id]) } ?? [Float](repeating: 0, count: embedding.dimensions)
         }
-        return EmbeddingScorer(name: "content", query: .likedItems, dimensions: embedding.dimensions, itemVectors: vectors)
+        return EmbeddingScorer(name: name, query: .likedItems, dimensions: embedding.dimensions, itemVectors: vectors)
+    }
+
+    /// The text embeddings alone, as a scorer (items without one score zero).
+    func textScorer(_ catalogue: IdIndex) -> EmbeddingScorer? {
+        let d = data.textDimensions
+        guard d > 0 else { return nil }
+        var vectors: [Float] = []
+        vectors.reserveCapacity(catalogue.count * d)
+        for id in catalogue.ids { vectors += data.textVectors[id] ?? [Float](repeating: 0, count: d) }
+        return EmbeddingScorer(name: "text_only", query: .likedItems, dimensions: d, itemVectors: vectors)
     }
 
     /// The served model over the fitted models: ALS vectors in an inner-product index, content

@@ -39,9 +39,10 @@ public struct RecommendationQuery: Sendable {
     }
 }
 
-/// A request the model cannot answer: an unknown item, or a parameter out of range.
+/// A request the model cannot answer: an unknown item, a parameter out of range, or a part
+/// of the model this version does not have (a search without a text index).
 public struct RecommendationError: Error, CustomStringConvertible, Sendable, Equatable {
-    public enum Kind: Sendable { case notFound, badParameter }
+    public enum Kind: Sendable { case notFound, badParameter, unavailable }
     public let kind: Kind
     public let description: String
     public init(_ kind: Kind, _ description: String) {

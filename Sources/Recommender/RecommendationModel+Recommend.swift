@@ -21,13 +21,7 @@ extension RecommendationModel {
             return Recommendation(items: Self.page(items, query), coldStart: true, candidates: items.count)
         }
         var profile = Profile()
-        // Likes whose recency weight is under 1/1000 of the newest's are left out of the
-        // profile (together they move scores by about 0.1 %; they stay excluded from results),
-        // so a request's cost is bounded by the half-life, not by the user's history.
-        var recency = recencyWeights(count: likedRows.count, halfLife: definition.recencyHalfLife)
-        let kept = recency.firstIndex { $0 >= Self.recencyCutoff * (recency.last ?? 0) } ?? 0
-        recency.removeFirst(kept)
-        let positions = Array(likedRows[kept...])
+        let (positions, recency) = recentLikes(likedRows)
         if !positions.isEmpty {
             profile.als = weightedMean(rows: alsVectors, dimensions: collaborative.dimensions, positions: positions, weights: recency)
             if let content { profile.content = weightedMean(rows: contentVectors, dimensions: content.dimensions, positions: positions, weights: recency) }
@@ -77,6 +71,17 @@ extension RecommendationModel {
     public func isLight(_ query: RecommendationQuery) -> Bool {
         query.k + query.offset <= 100 && query.filter.isEmpty && catalogue.count <= 100_000
             && (definition.recencyHalfLife.map { $0 <= 50 } ?? false || query.liked.count <= 200)
+    }
+
+    /// The catalogue rows of a profile's likes and their recency weights. Likes whose weight is
+    /// under 1/1000 of the newest's are left out (together they move scores by about 0.1 %; they
+    /// stay excluded from results), so a request's cost is bounded by the half-life, not by
+    /// the user's history.
+    func recentLikes(_ likedRows: [Int]) -> (positions: [Int], weights: [Float]) {
+        var recency = recencyWeights(count: likedRows.count, halfLife: definition.recencyHalfLife)
+        let kept = recency.firstIndex { $0 >= Self.recencyCutoff * (recency.last ?? 0) } ?? 0
+        recency.removeFirst(kept)
+        return (Array(likedRows[kept...]), recency)
     }
 
     /// The query vectors and score moments of one request.

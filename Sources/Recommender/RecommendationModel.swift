@@ -25,6 +25,11 @@ public final class RecommendationModel: Sendable {
     let content: HNSWIndex?
     /// ALS item vectors compared by cosine, for "more like this" (items with positives only).
     let similarIndex: HNSWIndex?
+    /// Text embeddings by cosine, for natural-language search (items with a text only).
+    public let textIndex: HNSWIndex?
+    /// Row-major `catalogue × text dimensions`, unit length (zeros: no text).
+    let textVectors: [Float]
+    let textStatistics: ScoreStatistics?
     /// Row-major `catalogue × factors` and `catalogue × content dimensions`.
     let alsVectors: [Float]
     let contentVectors: [Float]
@@ -55,13 +60,15 @@ public final class RecommendationModel: Sendable {
                       collaborative: try HNSWIndex.load(from: indexPath),
                       content: try artifact("content_index").map { try HNSWIndex.load(from: $0) },
                       similarIndex: try artifact("similar_index").map { try HNSWIndex.load(from: $0) },
+                      textIndex: try artifact("text_index").map { try HNSWIndex.load(from: $0) },
                       ease: ease?.ease, easeIds: ease?.ids)
     }
 
     /// A model from its parts; popularity counts `positives` (the training positives: the
     /// offline evaluation passes its training split, so nothing of the test leaks in).
     init(definition: RecommenderDefinition, version: Int, data: RecommenderData, positives: [Interaction],
-         collaborative: HNSWIndex, content: HNSWIndex?, similarIndex: HNSWIndex?, ease: EASE?, easeIds: [Int64]?) throws {
+         collaborative: HNSWIndex, content: HNSWIndex?, similarIndex: HNSWIndex?, textIndex: HNSWIndex? = nil,
+         ease: EASE?, easeIds: [Int64]?) throws {
         self.definition = definition
         self.version = version
         items = data.items
@@ -78,6 +85,20 @@ public final class RecommendationModel: Sendable {
             contentStatistics = ScoreStatistics(vectors: contentVectors, dimensions: content.dimensions)
         } else {
             (contentVectors, contentStatistics) = ([], nil)
+        }
+        self.textIndex = textIndex
+        if let textIndex {
+            guard textIndex.metric == .cosine else { throw RecommenderError("text index: metric \(textIndex.metric), expected cosine") }
+            let d = textIndex.dimensions
+            var rows = Self.rows(catalogue.ids, from: textIndex)
+            for r in 0..<catalogue.count {
+                let norm = rows[r * d..<(r + 1) * d].reduce(0) { $0 + $1 * $1 }.squareRoot()
+                if norm > 0 { for k in r * d..<(r + 1) * d { rows[k] /= norm } }
+            }
+            textVectors = rows
+            textStatistics = ScoreStatistics(vectors: rows, dimensions: d)
+        } else {
+            (textVectors, textStatistics) = ([], nil)
         }
         if var ease, let easeIds {
             ease.recencyHalfLife = definition.recencyHalfLife

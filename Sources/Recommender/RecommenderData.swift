@@ -10,12 +10,18 @@ public struct RecommenderData: Sendable {
     public var items: [Int64: ItemContent]
     /// Each item's event time in the items view: when it entered the catalogue (for "latest").
     public var itemTimes: [Int64: Int64]
+    /// Each item's text embedding (the definition's `items.text`), when it has one.
+    public var textVectors: [Int64: [Float]]
 
-    public init(interactions: [Interaction], items: [Int64: ItemContent], itemTimes: [Int64: Int64] = [:]) {
+    public init(interactions: [Interaction], items: [Int64: ItemContent], itemTimes: [Int64: Int64] = [:], textVectors: [Int64: [Float]] = [:]) {
         self.interactions = interactions
         self.items = items
         self.itemTimes = itemTimes
+        self.textVectors = textVectors
     }
+
+    /// The text embeddings' length (0: none).
+    public var textDimensions: Int { textVectors.first?.value.count ?? 0 }
 
     /// The positives: interactions weighing at least the definition's minimum (the rest are
     /// dropped entirely, as the evaluation protocol says).
@@ -87,6 +93,11 @@ public struct RecommenderData: Sendable {
                 itemTimes[id] = row.eventMicros
             }
         }
-        return RecommenderData(interactions: interactions, items: items, itemTimes: itemTimes)
+        var textVectors: [Int64: [Float]] = [:]
+        if let text = definition.items?.text, let feature = text.feature {
+            let (ids, vectors) = try table(text.view).latestVectors(feature: feature, on: connection)
+            textVectors = Dictionary(zip(ids, vectors), uniquingKeysWith: { $1 })
+        }
+        return RecommenderData(interactions: interactions, items: items, itemTimes: itemTimes, textVectors: textVectors)
     }
 }

@@ -37,10 +37,21 @@ extension RecommenderDefinition {
         if let positive = try doc["positive"]?.mapping(allowed: ["min_weight"]) {
             definition.minimumPositiveWeight = try positive.required("min_weight", expected: "a number").double()
         }
-        if let items = try doc["items"]?.mapping(allowed: ["view", "title", "year", "categories"]) {
+        if let items = try doc["items"]?.mapping(allowed: ["view", "title", "year", "categories", "text", "text_weight"]) {
             definition.items = Items(view: try items.required("view", expected: "a feature view keyed by the item").string(),
                                      title: try items["title"]?.string(), year: try items["year"]?.string(),
                                      categories: try items["categories"]?.string())
+            if let node = items["text"] {
+                guard let reference = FeatureReference(parsing: try node.string()), reference.feature != nil else {
+                    throw node.error(found: "\"\(try node.string())\"", expected: "view:feature (a vector feature keyed by the item)")
+                }
+                definition.items?.text = reference
+            }
+            if let node = items["text_weight"] {
+                let w = try node.double()
+                guard w >= 0, w <= 100 else { throw node.error(found: "\(w)", expected: "a weight in 0...100") }
+                definition.items?.textWeight = Float(w)
+            }
         }
         if let node = doc["collaborative"] {
             let c = try node.mapping(allowed: ["factors", "iterations", "regularization", "alpha", "cg_steps", "seed"])
@@ -192,6 +203,15 @@ extension RecommenderDefinition {
             guard types.contains(found.type) else {
                 throw fail("items.\(field): \(feature) is \(found.type), expected \(types.map { "\($0)" }.joined(separator: " or "))")
             }
+        }
+        if let text = items.text, let feature = text.feature {
+            guard let view = repository.views.first(where: { $0.name == text.view }) else { throw fail("items.text: no view \(text.view)") }
+            let keys = view.entities.compactMap { e in repository.entities.first { $0.name == e }?.joinKey }
+            guard keys == [interactions.item] else {
+                throw fail("items.text: \(text.view) must be keyed by \(interactions.item) alone (it is keyed by \(keys.joined(separator: ", ")))")
+            }
+            guard let found = view.features.first(where: { $0.name == feature }) else { throw fail("items.text: \(text.view) has no feature \(feature)") }
+            guard case .vector = found.type else { throw fail("items.text: \(text) is \(found.type), expected vector(n)") }
         }
     }
 }

@@ -45,6 +45,12 @@ public struct RecommenderDefinition: Sendable, Equatable {
         public var title: String?
         public var year: String?
         public var categories: String?
+        /// Text embeddings of the items (a `vector(n)` feature keyed by the item, written by an
+        /// embedding job): part of the content space, and the space `GET /v1/search` searches.
+        public var text: FeatureReference?
+        /// The text block's weight in the content vector (the other blocks: categories 1,
+        /// decade 0.5, title words 0.3).
+        public var textWeight: Float = 1
     }
 
     /// Where `pantry train` writes its results: factor views (each keyed by its entity alone,
@@ -56,8 +62,10 @@ public struct RecommenderDefinition: Sendable, Equatable {
         public var index: String
 
         /// The other files `pantry train` writes next to `index`: the content index (cosine),
-        /// the "more like this" index (ALS vectors by cosine) and the EASE matrix.
+        /// the text index (text embeddings alone, cosine: search), the "more like this" index
+        /// (ALS vectors by cosine) and the EASE matrix.
         public var contentIndex: String { sibling("content.hnsw") }
+        public var textIndex: String { sibling("text.hnsw") }
         public var similarIndex: String { sibling("similar.hnsw") }
         public var easeMatrix: String { sibling("ease.f32") }
 

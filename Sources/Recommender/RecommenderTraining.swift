@@ -79,13 +79,19 @@ public enum RecommenderTraining {
             try build(.cosine, liked.map { catalogue.ids[$0] }, liked.map { itemVectors[$0] }, to: path(output.similarIndex))
             artifacts["similar_index"] = .string(path(output.similarIndex))
         }
-        if definition.items != nil, !data.items.isEmpty {
-            let embedding = ContentEmbedding(items: Array(data.items.values))
-            let rows = catalogue.ids.compactMap { id in data.items[id].map { (id, embedding.vector($0)) } }.filter { $0.1.contains { $0 != 0 } }
+        if let items = definition.items, !data.items.isEmpty {
+            let embedding = ContentEmbedding(data, textWeight: items.textWeight)
+            let rows = catalogue.ids.compactMap { id in data.items[id].map { (id, embedding.vector($0, text: data.textVectors[id])) } }.filter { $0.1.contains { $0 != 0 } }
             if !rows.isEmpty {
                 try build(.cosine, rows.map(\.0), rows.map(\.1), to: path(output.contentIndex))
                 artifacts["content_index"] = .string(path(output.contentIndex))
             }
+        }
+        // The text embeddings alone (natural-language search), catalogue items only.
+        let texts = catalogue.ids.compactMap { id in data.textVectors[id].map { (id, $0) } }
+        if !texts.isEmpty {
+            try build(.cosine, texts.map(\.0), texts.map(\.1), to: path(output.textIndex))
+            artifacts["text_index"] = .string(path(output.textIndex))
         }
         let indexSeconds = Date().timeIntervalSince(indexStarted)
         let easeStarted = Date()
@@ -106,6 +112,8 @@ public enum RecommenderTraining {
             "ease_lambda": definition.easeLambda.map(JSONValue.number) ?? .null,
             "recency_half_life": definition.recencyHalfLife.map(JSONValue.number) ?? .null,
             "ranking_weights": .object(definition.ranking.weights.mapValues { .number(Double($0)) }),
+            "text": definition.items?.text.map { .string($0.description) } ?? .null,
+            "text_weight": definition.items.map { .number(Double($0.textWeight)) } ?? .null,
         ])
         let metrics = JSONValue.object(["loss": .number(als.loss()), "fit_seconds": .number(fitSeconds)])
         let version = try ModelVersions.record(recommender: definition.name, hyperparameters: hyperparameters,

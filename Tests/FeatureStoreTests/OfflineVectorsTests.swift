@@ -37,7 +37,9 @@ struct OfflineVectorsTests {
     func parsing() throws {
         #expect(try OfflineTable.parseVector("[1,2.5,-3]", dimensions: 3, entity: "1") == [1, 2.5, -3])
         #expect(try OfflineTable.parseVector("{1,2.5,-3}", dimensions: 3, entity: "1") == [1, 2.5, -3])
-        for bad in ["[1,2]", "[1,2,3,4]", "1,2,3", "[1,NaN,3]", "[1,inf,3]", "[1,,3]", "[a,b,c]", ""] {
+        #expect(try OfflineTable.parseVector("[1, 2e-3 ,-3]", dimensions: 3, entity: "1") == [1, 0.002, -3])
+        for bad in ["[1,2]", "[1,2,3,4]", "1,2,3", "[1,NaN,3]", "[1,inf,3]", "[1,,3]", "[a,b,c]", "", "[", "[]", "[1,2,3,]",
+                    "[1 2 3]", "[1,2,3]]", "{1,2,3]", "[1,2,3", "[1,2,3e99]"] {
             #expect(throws: RegistryError.self, "\(bad)") { try OfflineTable.parseVector(bad, dimensions: 3, entity: "1") }
         }
     }

@@ -104,11 +104,21 @@ struct ModelTests {
                      ItemContent(title: "Toy Story 2", year: 1999, categories: ["Animation", "Comedy"]),
                      ItemContent(title: "Heat", year: 1995, categories: ["Crime", "Thriller"])]
         let embedding = ContentEmbedding(items: items)
-        let v = items.map(embedding.vector)
+        let v = items.map { embedding.vector($0) }
         func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
         for x in v { #expect(abs(dot(x, x) - 1) < 1e-5) }
         #expect(dot(v[0], v[1]) > dot(v[0], v[2]))
         #expect(ContentEmbedding.words("The Lion King (1994)") == ["lion", "king"])
+
+        // A text block: texts that agree pull items together; a wrong-length text is ignored.
+        var weights = ContentEmbedding.Weights()
+        weights.text = 4
+        let withText = ContentEmbedding(items: items, textDimensions: 2, weights: weights)
+        #expect(withText.dimensions == embedding.dimensions + 2)
+        let t = [withText.vector(items[0], text: [1, 0]), withText.vector(items[1], text: [0, 1]), withText.vector(items[2], text: [1, 0])]
+        for x in t { #expect(abs(dot(x, x) - 1) < 1e-5) }
+        #expect(dot(t[0], t[2]) > dot(t[0], t[1]), "the text outweighs genres at weight 4")
+        #expect(withText.vector(items[0], text: [1, 0, 0]).suffix(2) == [0, 0])
     }
 
     static func inverse(_ m: [[Double]]) -> [[Double]] {

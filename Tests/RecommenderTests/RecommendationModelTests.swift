@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VectorIndex
 @testable import Recommender
@@ -6,7 +7,7 @@ import VectorIndex
 struct RecommendationModelTests {
     /// 40 items in two clusters along the axes (1–20 near e0, 21–40 near e1); odd ids are dramas
     /// from the 1990s, even ids comedies from the 1980s. Item i has i % 13 + 1 positives.
-    static func model(weights: [String: Float] = ["als_liked_items": 1, "content": 0.25, "popularity": 0.1]) throws -> RecommendationModel {
+    static func model(weights: [String: Float] = ["als_liked_items": 1, "content": 0.25, "popularity": 0.1], text: Bool = false) throws -> RecommendationModel {
         let collaborative = try HNSWIndex(dimensions: 4, metric: .innerProduct, parameters: .init(M: 8, efConstruction: 50))
         let content = try HNSWIndex(dimensions: 2, metric: .cosine, parameters: .init(M: 8, efConstruction: 50))
         var items: [Int64: ItemContent] = [:]
@@ -26,9 +27,41 @@ struct RecommendationModelTests {
             profile: {recency_half_life: 6}
             """, file: "toy.yaml")
         definition.ranking.weights = weights
+        // Text vectors: item i points at angle i° (texts of nearby ids are alike); items 39 and 40 have none.
+        let textIndex = try HNSWIndex(dimensions: 2, metric: .cosine, parameters: .init(M: 8, efConstruction: 50))
+        for id in Int64(1)...38 { try textIndex.add(id: id, vector: Self.angle(Float(id))) }
         return try RecommendationModel(definition: definition, version: 1, data: RecommenderData(interactions: positives, items: items),
                                        positives: positives, collaborative: collaborative, content: content, similarIndex: nil,
-                                       ease: nil, easeIds: nil)
+                                       textIndex: text ? textIndex : nil, ease: nil, easeIds: nil)
+    }
+
+    static func angle(_ degrees: Float) -> [Float] { [cos(degrees * .pi / 180), sin(degrees * .pi / 180)] }
+
+    @Test("search: nearest texts by cosine, filters inside the walk, a profile reorders the matches; errors")
+    func search() throws {
+        let model = try Self.model(text: true)
+        let near10 = try model.search(SearchQuery(vector: Self.angle(10.2), k: 5))
+        #expect(near10.map(\.item) == [10, 11, 9, 12, 8])
+        #expect(near10.allSatisfy { $0.sources == ["text"] && $0.components["text_cosine"] == $0.score })
+        #expect(try model.search(SearchQuery(vector: Self.angle(10.2), k: 3, offset: 2)).map(\.item) == [9, 12, 8])
+        // Comedies (even ids) of the 1980s only.
+        let comedies = try model.search(SearchQuery(vector: Self.angle(10.2), k: 4, filter: ItemFilter(category: "Comedy")))
+        #expect(comedies.map(\.item) == [10, 12, 8, 14])
+        // Near the cluster boundary (ids 19–22): a profile in cluster 21–40 moves that cluster up.
+        let plain = try model.search(SearchQuery(vector: Self.angle(20.4), k: 4)).map(\.item)
+        #expect(plain == [20, 21, 19, 22])
+        let personal = try model.search(SearchQuery(vector: Self.angle(20.4), k: 10, liked: [30, 31, 33], personalization: 0.3))
+        let order = personal.map(\.item)
+        #expect(order.first.map { $0 > 20 } == true && order.firstIndex(of: 21)! < (order.firstIndex(of: 20) ?? 10), "\(order)")
+        #expect(personal.allSatisfy { $0.components["als_liked_items"] != nil && $0.components["text"] != nil })
+        // Without personalisation the profile changes nothing.
+        #expect(try model.search(SearchQuery(vector: Self.angle(20.4), k: 4, liked: [30], personalization: 0)).map(\.item) == plain)
+
+        #expect(throws: RecommendationError(.badParameter, "query vector: 3 finite values expected 2")) { try model.search(SearchQuery(vector: [1, 0, 0])) }
+        #expect(throws: RecommendationError.self) { try model.search(SearchQuery(vector: [.nan, 0])) }
+        #expect(throws: RecommendationError.self) { try model.search(SearchQuery(vector: [1, 0], k: 0)) }
+        let error = #expect(throws: RecommendationError.self) { try Self.model().search(SearchQuery(vector: [1, 0])) }
+        #expect(error?.kind == .unavailable)
     }
 
     @Test("a profile finds its cluster; seen items never come back; components and sources are kept")

@@ -34,6 +34,8 @@ struct RecommenderDefinitionTests {
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nranking: {weights: {ease: 1}}\n", "ranking.weights", "ease.lambda"),
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nranking: {weights: {content: -1}}\n", "ranking.weights.content", "≥ 0"),
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nprofile: {max_items: 0}\n", "profile.max_items", "1...100000"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nitems: {view: m, text: movie_text}\n", "items.text", "view:feature"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nitems: {view: m, text_weight: -1}\n", "items.text_weight", "0...100"),
     ])
     func errors(yaml: String, path: String, mentions: String) {
         let error = #expect(throws: DefinitionError.self) { try RecommenderDefinition.load(yaml: yaml, file: "r.yaml") }
@@ -52,5 +54,12 @@ struct RecommenderDefinitionTests {
         definition.items?.title = "genres"
         let error = #expect(throws: RecommenderError.self) { try definition.check(against: repository) }
         #expect(error?.message.contains("items.title: genres is list<string>, expected string") == true, "\(String(describing: error))")
+        definition.items?.title = "title"
+        #expect(definition.items?.text == FeatureReference(view: "movie_text", feature: "embedding"))
+        definition.items?.text = FeatureReference(view: "movie_text", feature: "text_hash")
+        #expect(throws: RecommenderError("recommender movielens: items.text: movie_text:text_hash is string, expected vector(n)")) { try definition.check(against: repository) }
+        definition.items?.text = FeatureReference(view: "ratings", feature: "rating")
+        let keyed = #expect(throws: RecommenderError.self) { try definition.check(against: repository) }
+        #expect(keyed?.message.contains("items.text: ratings must be keyed by movie_id alone") == true, "\(String(describing: keyed))")
     }
 }

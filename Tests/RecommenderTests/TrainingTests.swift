@@ -42,9 +42,19 @@ struct TrainingTests {
                  "event_ts": .string("2025-01-01T00:00:00Z")]
             }, on: connection)
 
+            // Text embeddings (as an embedding job writes them): dramas along one axis, comedies another.
+            _ = try Ingestor(table: table("movie_text")).push((1...20).map { id -> [String: JSONValue] in
+                var v = [Double](repeating: 0, count: 384)
+                v[id <= 10 ? 0 : 1] = 1
+                v[2 + id] = 0.1
+                return ["movie_id": .integer(Int64(id)), "embedding": .array(v.map(JSONValue.number)), "text_hash": .string("h\(id)"),
+                        "event_ts": .string("2025-01-01T00:00:00Z")]
+            }, on: connection)
+
             var definition = try RecommenderDefinition.load(path: RecommenderDefinitionTests.root + "/Config/recommenders/movielens.yaml")
             definition.collaborative.iterations = 4
             let data = try RecommenderData.load(definition, repository: repository, on: connection)
+            #expect(data.textVectors.count == 20 && data.textDimensions == 384)
             #expect(data.interactions.count == ratings.count)
             #expect(data.items.count == 20 && data.items[11]?.categories == ["Comedy"])
             #expect(data.positives(minimumWeight: 4).allSatisfy { $0.weight == 5 })
@@ -73,7 +83,10 @@ struct TrainingTests {
             // The served model loads every artifact the version records, and ranks with EASE.
             let served = try RecommendationModel(definition: definition, version: try #require(try ModelVersions.latest(recommender: "movielens", on: connection)),
                                                  data: data, path: { $0 })
-            #expect(served.ease != nil && served.content != nil && served.similarIndex != nil)
+            #expect(served.ease != nil && served.content != nil && served.similarIndex != nil && served.textIndex?.count == 20)
+            var comedy = [Float](repeating: 0, count: 384)
+            comedy[1] = 1
+            #expect(try served.search(SearchQuery(vector: comedy, k: 10)).allSatisfy { $0.item > 10 })
             let answer = try served.recommend(RecommendationQuery(liked: [2, 3, 5], exclude: [2, 3, 5], k: 5))
             #expect(answer.items.count == 5 && answer.items.allSatisfy { ![2, 3, 5].contains($0.item) && $0.components["ease"] != nil })
             #expect(answer.items.filter { $0.item <= 10 }.count >= 4, "a drama fan's recommendations: \(answer.items.map(\.item))")
