@@ -18,10 +18,11 @@
 //   VectorIndex                   HNSW and exact nearest-neighbour search (no feature-store dependency)
 //   Recommender                   definitions, ALS, EASE, content vectors, evaluation protocol and metrics,
 //                                 the served model (candidates and ranking) and live profiles in Redis
-//   Serving                       the HTTP server (online lookups, push, recommendations, registry, health, metrics)
 //   Inference                     built-in engine: LLM (GGUF, LLaMA forward pass, tokenizer) and
 //                                 sentence encoder (safetensors, BERT, WordPiece)
 //   TextEmbeddings                embedding jobs: item text → vector features, re-encoding only changes
+//   Serving                       the HTTP server (online lookups, push, recommendations, search,
+//                                 registry, health, metrics)
 //   PantryCLI                     the `pantry` command
 import PackageDescription
 
@@ -109,7 +110,7 @@ let package = Package(
 
         // HTTP server: online features, push, registry, health, metrics
         .target(name: "Serving", dependencies: [
-            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis", "Recommender",
+            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis", "Recommender", "Inference", "VectorIndex",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),
@@ -167,7 +168,7 @@ let package = Package(
         .testTarget(name: "FeatureStoreTests", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "LocalServices", "DemoData", "TestSupport"]),
         .testTarget(name: "OnlineFeaturesTests", dependencies: ["Core", "OnlineFeatures", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: [
-            "Core", "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport",
+            "Core", "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport", "Recommender", "Inference", "VectorIndex",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -1,4 +1,5 @@
 #include "inference_kernels.h"
+#include "f32_panels.h"
 #include <string.h>
 
 // Every float operation below is written out (no a·b + c contraction into FMAs the Swift
@@ -138,9 +139,9 @@ static T512 void scores16x64_avx512vnni(const float *q, const float *keys, size_
 #undef TIER_VNNI
 
 static const pantry_kernel_table tables[] = {
-    [PANTRY_KERNELS_AVX2] = {packed_q4_1_avx2, packed_q8_0_avx2, NULL},
-    [PANTRY_KERNELS_AVXVNNI] = {packed_q4_1_avxvnni, packed_q8_0_avxvnni, NULL},
-    [PANTRY_KERNELS_AVX512VNNI] = {packed_q4_1_avx512vnni, packed_q8_0_avx512vnni, scores16x64_avx512vnni},
+    [PANTRY_KERNELS_AVX2] = {packed_q4_1_avx2, packed_q8_0_avx2, NULL, pantry_f32_panels_avx2},
+    [PANTRY_KERNELS_AVXVNNI] = {packed_q4_1_avxvnni, packed_q8_0_avxvnni, NULL, pantry_f32_panels_avx2},
+    [PANTRY_KERNELS_AVX512VNNI] = {packed_q4_1_avx512vnni, packed_q8_0_avx512vnni, scores16x64_avx512vnni, pantry_f32_panels_avx512},
 };
 #endif
 

@@ -1,14 +1,16 @@
 import COpenBLAS
 import Core
 import Foundation
+import Synchronization
 
 /// A BERT sentence encoder as sentence-transformers runs all-MiniLM-L6-v2: WordPiece ids →
 /// embeddings (word + absolute position + token type 0, LayerNorm) → transformer layers
 /// (self-attention with the padding mask, residual + LayerNorm; feed-forward with erf GELU,
 /// residual + LayerNorm) → mean over the non-padding positions ([CLS] and [SEP] included) →
 /// L2 normalisation. Read top to bottom in `encode`. Weights are F32 from `model.safetensors`,
-/// checked against `config.json` at load; the matrix products are OpenBLAS `sgemm` over the
-/// whole batch (PyTorch's Linear layout: weight [out, in], y = x·Wᵀ + b).
+/// checked against `config.json` at load. The linear maps run on the C panel kernels of the
+/// CPU's tier (weights repacked once at load; see `Linear`), or OpenBLAS `sgemm` on the portable
+/// tier; attention is `sgemm` per sequence and head.
 public final class SentenceEncoder: Sendable {
     public struct Config: Sendable, Equatable {
         public var hidden = 384, layers = 6, heads = 12, intermediate = 1536, vocabulary = 30522, positions = 512, tokenTypes = 2
@@ -16,9 +18,8 @@ public final class SentenceEncoder: Sendable {
     }
 
     struct Layer: Sendable {
-        let query, queryBias, key, keyBias, value, valueBias: [Float]
-        let attentionOut, attentionOutBias, attentionNormWeight, attentionNormBias: [Float]
-        let up, upBias, down, downBias, outputNormWeight, outputNormBias: [Float]
+        let query, key, value, attentionOut, up, down: Linear
+        let attentionNormWeight, attentionNormBias, outputNormWeight, outputNormBias: [Float]
     }
 
     public let config: Config
@@ -40,14 +41,14 @@ public final class SentenceEncoder: Sendable {
         embeddingNormBias = try t("embeddings.LayerNorm.bias", [h])
         layers = try (0..<config.layers).map { i in
             let p = "encoder.layer.\(i)."
+            func linear(_ name: String, _ outputs: Int, _ inputs: Int) throws -> Linear {
+                Linear(weight: try t(p + name + ".weight", [outputs, inputs]), bias: try t(p + name + ".bias", [outputs]), inputs: inputs)
+            }
             return Layer(
-                query: try t(p + "attention.self.query.weight", [h, h]), queryBias: try t(p + "attention.self.query.bias", [h]),
-                key: try t(p + "attention.self.key.weight", [h, h]), keyBias: try t(p + "attention.self.key.bias", [h]),
-                value: try t(p + "attention.self.value.weight", [h, h]), valueBias: try t(p + "attention.self.value.bias", [h]),
-                attentionOut: try t(p + "attention.output.dense.weight", [h, h]), attentionOutBias: try t(p + "attention.output.dense.bias", [h]),
+                query: try linear("attention.self.query", h, h), key: try linear("attention.self.key", h, h),
+                value: try linear("attention.self.value", h, h), attentionOut: try linear("attention.output.dense", h, h),
+                up: try linear("intermediate.dense", f, h), down: try linear("output.dense", h, f),
                 attentionNormWeight: try t(p + "attention.output.LayerNorm.weight", [h]), attentionNormBias: try t(p + "attention.output.LayerNorm.bias", [h]),
-                up: try t(p + "intermediate.dense.weight", [f, h]), upBias: try t(p + "intermediate.dense.bias", [f]),
-                down: try t(p + "output.dense.weight", [h, f]), downBias: try t(p + "output.dense.bias", [h]),
                 outputNormWeight: try t(p + "output.LayerNorm.weight", [h]), outputNormBias: try t(p + "output.LayerNorm.bias", [h]))
         }
         guard tokenizer.vocabulary.count <= config.vocabulary else {
@@ -86,12 +87,27 @@ public final class SentenceEncoder: Sendable {
     }
 
     /// Unit-length sentence embeddings, one per text, encoded together (padded to the longest).
-    public func encode(_ texts: [String], maxLength: Int = 256) -> [[Float]] {
-        encode(ids: texts.map { tokenizer.encode($0, maxLength: min(maxLength, config.positions)) })
+    public func encode(_ texts: [String], maxLength: Int = 256, threads: Int = 1) -> [[Float]] {
+        encode(ids: texts.map { tokenizer.encode($0, maxLength: min(maxLength, config.positions)) }, threads: threads)
     }
 
-    /// The same from token ids (each with [CLS] … [SEP], at most `config.positions` long).
-    public func encode(ids batch: [[Int32]]) -> [[Float]] {
+    /// The same from token ids (each with [CLS] … [SEP], at most `config.positions` long). With
+    /// `threads` > 1 the batch is split into that many parts encoded side by side (the same
+    /// vectors up to the rounding of the attention products, as for any other batch).
+    public func encode(ids batch: [[Int32]], threads: Int = 1) -> [[Float]] {
+        let parts = min(max(threads, 1), batch.count)
+        guard parts > 1, Linear.kernel != nil else { return encodeBatch(batch) }
+        let size = (batch.count + parts - 1) / parts
+        let results = Mutex<[[[Float]]]>(Array(repeating: [], count: parts))
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let slice = Array(batch[min(part * size, batch.count)..<min((part + 1) * size, batch.count)])
+            let vectors = encodeBatch(slice)
+            results.withLock { $0[part] = vectors }
+        }
+        return results.withLock { $0.flatMap { $0 } }
+    }
+
+    func encodeBatch(_ batch: [[Int32]]) -> [[Float]] {
         guard !batch.isEmpty else { return [] }
         let h = config.hidden, heads = config.heads, d = h / heads, f = config.intermediate
         let length = batch.map(\.count).max()!
@@ -116,9 +132,9 @@ public final class SentenceEncoder: Sendable {
         let scale = 1 / Float(d).squareRoot()
         for layer in layers {
             // Self-attention: each head attends over the sequence's real tokens only.
-            linear(x, rows: n, input: h, weight: layer.query, bias: layer.queryBias, output: h, into: &q)
-            linear(x, rows: n, input: h, weight: layer.key, bias: layer.keyBias, output: h, into: &k)
-            linear(x, rows: n, input: h, weight: layer.value, bias: layer.valueBias, output: h, into: &v)
+            layer.query.apply(x, rows: n, into: &q)
+            layer.key.apply(x, rows: n, into: &k)
+            layer.value.apply(x, rows: n, into: &v)
             for (b, ids) in batch.enumerated() {
                 let real = ids.count, base = b * length
                 for head in 0..<heads {
@@ -145,14 +161,14 @@ public final class SentenceEncoder: Sendable {
                     } } }
                 }
             }
-            linear(context, rows: n, input: h, weight: layer.attentionOut, bias: layer.attentionOutBias, output: h, into: &projected)
+            layer.attentionOut.apply(context, rows: n, into: &projected)
             for i in x.indices { x[i] += projected[i] }
             layerNorm(&x, rows: n, weight: layer.attentionNormWeight, bias: layer.attentionNormBias)
 
             // Feed-forward: erf GELU between two linear maps.
-            linear(x, rows: n, input: h, weight: layer.up, bias: layer.upBias, output: f, into: &hiddenF)
+            layer.up.apply(x, rows: n, into: &hiddenF)
             for i in hiddenF.indices { hiddenF[i] = 0.5 * hiddenF[i] * (1 + erff(hiddenF[i] * 0.70710678118654752)) }
-            linear(hiddenF, rows: n, input: f, weight: layer.down, bias: layer.downBias, output: h, into: &projected)
+            layer.down.apply(hiddenF, rows: n, into: &projected)
             for i in x.indices { x[i] += projected[i] }
             layerNorm(&x, rows: n, weight: layer.outputNormWeight, bias: layer.outputNormBias)
         }
@@ -164,13 +180,6 @@ public final class SentenceEncoder: Sendable {
             let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
             return norm > 0 ? mean.map { $0 / norm } : mean
         }
-    }
-
-    /// y = x·Wᵀ + b for `rows` rows (W is [output, input], PyTorch's layout).
-    func linear(_ x: [Float], rows: Int, input: Int, weight: [Float], bias: [Float], output: Int, into y: inout [Float]) {
-        for r in 0..<rows { for j in 0..<output { y[r * output + j] = bias[j] } }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(output), Int32(input),
-                    1, x, Int32(input), weight, Int32(input), 1, &y, Int32(output))
     }
 
     func layerNorm(_ x: inout [Float], rows: Int, weight: [Float], bias: [Float]) {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import COpenBLAS
 import Foundation
+import Inference
 import Recommender
 import Settings
 import Serving
@@ -20,6 +21,10 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Address to listen on (default from settings: 127.0.0.1).") var host: String?
     @Option(help: "Port (default from settings: 6566).") var port: Int?
     @Option(help: "Folder of recommender definitions served (those of the served project).") var recommenders = "Config/recommenders"
+    @Option(help: "Sentence encoder for GET /v1/search (loaded when a served recommender has items.text).") var textEncoder = ".pantry/models/all-MiniLM-L6-v2"
+    @Option(help: "Search cache: cosine similarity at which a cached query's answer is reused (0...1).") var searchCacheThreshold: Float = SearchService.Configuration().threshold
+    @Option(help: "Search cache: most queries kept (least recently used evicted).") var searchCacheSize = SearchService.Configuration().capacity
+    @Option(help: "Search cache: seconds an answer is kept.") var searchCacheTtl = SearchService.Configuration().ttlSeconds
 
     func run() async throws {
         let settings = try await global.settings()
@@ -59,13 +64,32 @@ struct ServeCommand: AsyncParsableCommand {
         // Requests run side by side; BLAS calls inside one (EASE scores) must not fan out threads.
         openblas_set_num_threads(1)
         let recommendations = try await recommendationService(settings: settings, registry: registry, postgres: postgres, logger: logger)
+        let search = try searchService(recommendations, root: settings.rootDirectory, logger: logger)
         let server = FeatureServer(
             configuration: configuration,
             registry: registry, redis: redis, postgres: postgres, metrics: metrics,
             historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds,
-            recommendations: recommendations, logger: logger)
+            recommendations: recommendations, search: search, logger: logger)
         defer { server.close() }
         try await server.application(connectionLimit: connectionLimit).runService()
+    }
+
+    /// The sentence encoder and search cache, when a served recommender has item texts (a
+    /// missing encoder is logged; searches then answer 503).
+    func searchService(_ recommendations: RecommendationService?, root: String, logger: Logger) throws -> SearchService? {
+        guard (0...1).contains(searchCacheThreshold), searchCacheSize >= 1, searchCacheTtl > 0 else {
+            throw ValidationError("--search-cache-threshold must be 0...1, --search-cache-size at least 1, --search-cache-ttl positive")
+        }
+        guard let recommendations, recommendations.definitions.contains(where: { $0.items?.text != nil }) else { return nil }
+        let directory = textEncoder.hasPrefix("/") ? textEncoder : URL(fileURLWithPath: root).appendingPathComponent(textEncoder).path
+        do {
+            var configuration = SearchService.Configuration()
+            (configuration.threshold, configuration.capacity, configuration.ttlSeconds) = (searchCacheThreshold, searchCacheSize, searchCacheTtl)
+            return SearchService(encoder: try SentenceEncoder(directory: directory), configuration: configuration)
+        } catch {
+            logger.warning("search disabled: no sentence encoder in \(directory) (\(error)); scripts/setup.sh fetches it")
+            return nil
+        }
     }
 
     /// The served project's recommenders, with their latest trained models loaded (a recommender

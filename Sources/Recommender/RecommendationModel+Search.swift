@@ -12,7 +12,11 @@ public struct SearchQuery: Sendable {
     /// The profile's weight against the text match (0: the text alone).
     public var personalization: Float
 
-    public init(vector: [Float], k: Int = 10, offset: Int = 0, filter: ItemFilter = ItemFilter(), liked: [Int64] = [], personalization: Float = 0.3) {
+    /// The profile's weight when a user is given without one.
+    public static let defaultPersonalization: Float = 0.3
+
+    public init(vector: [Float], k: Int = 10, offset: Int = 0, filter: ItemFilter = ItemFilter(), liked: [Int64] = [],
+                personalization: Float = defaultPersonalization) {
         self.vector = vector
         self.k = k
         self.offset = offset

@@ -103,7 +103,12 @@ extension FeatureServer {
     func offloaded<T: Sendable>(inline: Bool = false, _ work: @Sendable @escaping () throws -> T) async throws -> T {
         func run() throws -> T {
             do { return try work() } catch let error as RecommendationError {
-                throw HTTPError(error.kind == .notFound ? .notFound : .badRequest, message: error.description)
+                let status: HTTPResponse.Status = switch error.kind {
+                case .notFound: .notFound
+                case .badParameter: .badRequest
+                case .unavailable: .serviceUnavailable
+                }
+                throw HTTPError(status, message: error.description)
             }
         }
         if inline { return try run() }

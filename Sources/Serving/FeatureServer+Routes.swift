@@ -78,9 +78,11 @@ extension FeatureServer {
             }
         }
         addRecommendationRoutes(to: reads)
+        addSearchRoutes(to: reads)
         router.get("/health") { _, _ in try await health() }
         router.get("/metrics") { _, _ in
             ServerMetrics.registryAge.record(registry.ageSeconds)
+            if let search { ServerMetrics.record(searchCache: search.statistics()) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }

@@ -26,14 +26,17 @@ public struct FeatureServer: Sendable {
     public let metrics: PrometheusCollectorRegistry
     /// The project's trained recommenders (nil: no recommendation routes answer).
     public let recommendations: RecommendationService?
+    /// Natural-language search over the recommenders' text indexes (nil: `/v1/search` answers 503).
+    public let search: SearchService?
     let historyDepth: Int
     let staleRetentionSeconds: Int
     let logger: Logger
 
     public init(configuration: ServerConfiguration, registry: RegistryCache, redis: RedisPool, postgres: PostgresPool,
                 metrics: PrometheusCollectorRegistry, historyDepth: Int, staleRetentionSeconds: Int,
-                recommendations: RecommendationService? = nil, logger: Logger = Logger(label: "pantry.serve")) {
+                recommendations: RecommendationService? = nil, search: SearchService? = nil, logger: Logger = Logger(label: "pantry.serve")) {
         self.recommendations = recommendations
+        self.search = search
         self.configuration = configuration
         self.registry = registry
         self.redis = redis

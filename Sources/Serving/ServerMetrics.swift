@@ -1,5 +1,6 @@
 import Metrics
 import Synchronization
+import VectorIndex
 
 /// The server's Prometheus metrics (exported at `GET /metrics`).
 enum ServerMetrics {
@@ -40,6 +41,27 @@ enum ServerMetrics {
     static func recommendations(_ kind: String, coldStart: Bool) -> Counter {
         counter("rec \(kind) \(coldStart)", "pantry_recommendations_total", [("kind", kind), ("cold_start", String(coldStart))])
     }
+
+    /// Searches by how the semantic cache answered: exact (same text), semantic (a similar
+    /// query's answer), miss, or personalised (not cached).
+    static func searches(_ cache: String) -> Counter {
+        counter("search \(cache)", "pantry_searches_total", [("cache", cache)])
+    }
+
+    /// The semantic cache's size, evictions, expirations, invalidations and hit rate (refreshed at each scrape).
+    static func record<V>(searchCache: (statistics: SemanticCache<V>.Statistics, entries: Int)) {
+        let s = searchCache.statistics
+        searchCacheEntries.record(searchCache.entries)
+        searchCacheHitRate.record(s.hitRate)
+        searchCacheEvictions.record(s.evictions)
+        searchCacheExpirations.record(s.expirations)
+        searchCacheInvalidations.record(s.invalidations)
+    }
+    static let searchCacheEntries = Gauge(label: "pantry_search_cache_entries")
+    static let searchCacheHitRate = Gauge(label: "pantry_search_cache_hit_ratio")
+    static let searchCacheEvictions = Gauge(label: "pantry_search_cache_evictions")
+    static let searchCacheExpirations = Gauge(label: "pantry_search_cache_expirations")
+    static let searchCacheInvalidations = Gauge(label: "pantry_search_cache_invalidations")
 
     static let profileUpdates = Counter(label: "pantry_live_profile_updates_total")
     static let redisErrors = Counter(label: "pantry_redis_errors_total")

@@ -24,6 +24,8 @@ public struct EmbeddingJob: Sendable {
         public var batch = 64
         /// Embeddings written per transaction.
         public var chunk = 1024
+        /// Threads encoding each batch.
+        public var threads = ProcessInfo.processInfo.activeProcessorCount
 
         public init(view: String, template: TextTemplate, outView: String) {
             self.view = view
@@ -106,7 +108,7 @@ public struct EmbeddingJob: Sendable {
             var vectors = [[Float]](repeating: [], count: chunk.count)
             for batchStart in stride(from: 0, to: order.count, by: request.batch) {
                 let batch = Array(order[batchStart..<min(batchStart + request.batch, order.count)])
-                for (position, vector) in zip(batch, encoder.encode(ids: batch.map { tokens[$0] })) { vectors[position] = vector }
+                for (position, vector) in zip(batch, encoder.encode(ids: batch.map { tokens[$0] }, threads: request.threads)) { vectors[position] = vector }
                 progress(start + batchStart + batch.count, pending.count)
             }
             let records = try zip(chunk, vectors).map { item, vector -> [String: JSONValue] in

@@ -47,6 +47,8 @@ public struct SemanticCache<Value: Sendable>: Sendable {
     private var entries: [Int: Entry] = [:]
     private var exact: [String: Int] = [:]
     private var byScope: [String: Set<Int>] = [:]
+    /// The newest entry of each text, in any scope.
+    private var byText: [String: Int] = [:]
     private var nextID = 0
     private var clock: UInt64 = 0
 
@@ -72,6 +74,7 @@ public struct SemanticCache<Value: Sendable>: Sendable {
         entries.removeAll()
         exact.removeAll()
         byScope.removeAll()
+        byText.removeAll()
     }
 
     /// The answer cached for this exact (normalised) text in `scope`, if fresh.
@@ -82,11 +85,9 @@ public struct SemanticCache<Value: Sendable>: Sendable {
     }
 
     /// The vector cached for this exact (normalised) text in any scope (saves encoding it again).
-    public mutating func vector(text: String, scopes: [String], now: Double) -> [Float]? {
-        for scope in scopes {
-            if let id = exact[Self.key(scope, text)], touch(id, now: now) != nil { return entries[id]?.vector }
-        }
-        return nil
+    public mutating func vector(text: String, now: Double) -> [Float]? {
+        guard let id = byText[text], touch(id, now: now) != nil else { return nil }
+        return entries[id]?.vector
     }
 
     /// The answer of the most similar fresh query in `scope` at or above the threshold;
@@ -121,6 +122,7 @@ public struct SemanticCache<Value: Sendable>: Sendable {
         entries[id] = Entry(scope: scope, text: text, vector: vector, value: value, inserted: now, used: clock)
         exact[key] = id
         byScope[scope, default: []].insert(id)
+        byText[text] = id
     }
 
     /// The entry's value if it has not expired (marking it used); an expired one is removed.
@@ -139,6 +141,7 @@ public struct SemanticCache<Value: Sendable>: Sendable {
     private mutating func remove(_ id: Int) {
         guard let entry = entries.removeValue(forKey: id) else { return }
         exact[Self.key(entry.scope, entry.text)] = nil
+        if byText[entry.text] == id { byText[entry.text] = nil }
         byScope[entry.scope]?.remove(id)
         if byScope[entry.scope]?.isEmpty == true { byScope[entry.scope] = nil }
     }

@@ -24,7 +24,7 @@ struct SentenceEncoderTests {
         }
     }
 
-    @Test("batched encoding (padding masked) equals one at a time")
+    @Test("batched encoding (padding masked) equals one at a time, and split over threads")
     func batchEqualsSingle() throws {
         let encoder = try Self.encoder()
         let texts = Self.sentences + ["A much longer sentence about feature stores, vector indexes and recommendations, with commas."]
@@ -33,6 +33,10 @@ struct SentenceEncoderTests {
             let single = encoder.encode([text])[0]
             #expect(zip(single, vector).allSatisfy { abs($0 - $1) < 1e-5 }, "\(text)")
         }
+        // Split over threads: the same vectors in the same order.
+        let threaded = encoder.encode(texts, threads: 3)
+        #expect(threaded.count == texts.count)
+        for (a, b) in zip(threaded, batched) { #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-5 }) }
     }
 
     @Test("matches a float64 reference written independently, to 1e-5 per component")

@@ -40,10 +40,19 @@ typedef void (*pantry_packed_q8_0_fn)(const void *group, size_t blocks, int coun
 /// partial products in the order of the Swift kernel `Kernels.dotF32` (bitwise equal to it).
 typedef void (*pantry_scores16x64_fn)(const float *q, const float *keys, size_t stride, float scale, float *out);
 
+/// Float products for few rows (the sentence encoder): `y[r, 0..<64·panel_count] = bias + x[r]·Wᵀ`
+/// for `rows` rows of `k` values (row stride `k`; `y` row stride `ldy`), where W (`64·panel_count`
+/// × `k`) is repacked into panels of 64 outputs, each `k` × 64 floats. A row's result does not
+/// depend on the other rows (bitwise). Not bitwise equal across tiers (AVX2 and AVX-512 sum
+/// in the same order but BLAS does not).
+typedef void (*pantry_f32_panels_fn)(const float *x, size_t rows, size_t k, const float *panels, size_t panel_count,
+                                     const float *bias, float *y, size_t ldy);
+
 typedef struct {
     pantry_packed_q4_1_fn packed_q4_1;
     pantry_packed_q8_0_fn packed_q8_0;
     pantry_scores16x64_fn scores16x64; ///< NULL: the Swift kernel is as fast
+    pantry_f32_panels_fn f32_panels;
 } pantry_kernel_table;
 
 /// The kernels of `tier`, or NULL for the portable tier, a tier this CPU lacks, or a build for

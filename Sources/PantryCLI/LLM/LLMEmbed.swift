@@ -11,15 +11,17 @@ struct LLMEmbed: ParsableCommand {
     @Option(help: "Model folder (config.json, model.safetensors, vocab.txt).") var model = ".pantry/models/all-MiniLM-L6-v2"
     @Option(help: "Lines encoded together (1...1024).") var batch = 64
     @Option(help: "Word pieces per line at most, [CLS] and [SEP] included (3...512).") var maxLength = 256
+    @Option(help: "Threads (each encodes part of a batch; default: all cores).") var threads = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws {
         guard (1...1024).contains(batch) else { throw ValidationError("--batch must be 1...1024") }
         guard (3...512).contains(maxLength) else { throw ValidationError("--max-length must be 3...512") }
+        guard (1...256).contains(threads) else { throw ValidationError("--threads must be 1...256") }
         let encoder: SentenceEncoder
         do { encoder = try SentenceEncoder(directory: model) } catch { throw ValidationError("\(error)") }
         var pending: [String] = []
         func flush() {
-            for vector in encoder.encode(pending, maxLength: maxLength) {
+            for vector in encoder.encode(pending, maxLength: maxLength, threads: threads) {
                 print("[" + vector.map { String(format: "%.7g", $0) }.joined(separator: ",") + "]")
             }
             pending.removeAll(keepingCapacity: true)

@@ -1,0 +1,88 @@
+import Core
+import Hummingbird
+import Recommender
+import VectorIndex
+
+/// `GET /v1/search?q=…&k=10`: natural-language search over a recommender's item texts. The
+/// query is encoded by the built-in sentence encoder (on the thread pool), searched in the text
+/// index with the recommendation routes' filters, optionally personalised for `user`; answers
+/// go through the semantic cache (see `SearchService`).
+extension FeatureServer {
+    static let searchKeys = RecommendationParameters.listKeys + ["q", "user", "personalization"]
+
+    func addSearchRoutes(to reads: any RouterMethods<BasicRequestContext>) {
+        reads.get("/v1/search") { request, _ in
+            try await instrumented("/v1/search") {
+                let query = request.uri.queryParameters
+                let parameters = try RecommendationParameters(query: query, allowed: Self.searchKeys)
+                return rawJSON(try await search(text: try searchText(query["q"].map(String.init)),
+                                                user: try query["user"].map { try RecommendationParameters.id(String($0), name: "user") },
+                                                personalization: try personalization(query["personalization"].map(String.init)), parameters))
+            }
+        }
+    }
+
+    func searchText(_ q: String?) throws -> String {
+        guard let q, q.contains(where: { !$0.isWhitespace }) else {
+            throw HTTPError(.badRequest, message: "q: the query text is missing or empty (GET /v1/search?q=animated+films+about+toys)")
+        }
+        let limit = search?.configuration.maximumQueryBytes ?? SearchService.Configuration().maximumQueryBytes
+        guard q.utf8.count <= limit else { throw HTTPError(.badRequest, message: "q: \(q.utf8.count) bytes, at most \(limit)") }
+        return q
+    }
+
+    func personalization(_ text: String?) throws -> Float? {
+        guard let text else { return nil }
+        guard let value = Float(text), value.isFinite, (0...10).contains(value) else {
+            throw HTTPError(.badRequest, message: "personalization: \"\(text.prefix(40))\", expected a number in 0...10")
+        }
+        return value
+    }
+
+    func search(text: String, user: Int64?, personalization: Float?, _ parameters: RecommendationParameters) async throws -> [UInt8] {
+        let model = try servedModel(parameters.recommender)
+        guard let service = search else {
+            throw HTTPError(.serviceUnavailable, message: "search: no sentence encoder loaded (pantry serve --text-encoder DIR; scripts/setup.sh fetches all-MiniLM-L6-v2)")
+        }
+        guard model.textIndex != nil else {
+            throw HTTPError(.serviceUnavailable, message: "search: model version \(model.version) of \(model.definition.name) has no text index (run the embedding job, e.g. Jobs/embed_movie_text.yaml, then pantry train)")
+        }
+        var liked: [Int64] = []
+        if let user {
+            let profile = try LiveProfiles(model.definition).profile(from: try await reads.pipeline(LiveProfiles(model.definition).readCommands(user: user)))
+            if profile.isEmpty, !model.users.contains(user) {
+                throw HTTPError(.notFound, message: "unknown user \(user): no interactions online or in the trained model")
+            }
+            liked = profile.liked
+        }
+        let weight = user == nil ? 0 : personalization ?? SearchQuery.defaultPersonalization
+        let personalised = weight > 0 && !liked.isEmpty
+        let normalised = SemanticCache<[Recommendation.Item]>.normalised(text)
+        let filter = parameters.filter
+        let scope = "k=\(parameters.k)&offset=\(parameters.offset)&genre=\(filter.category ?? "")&years=\(filter.years.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "")"
+        let name = model.definition.name, version = model.version
+        func respond(_ items: [Recommendation.Item], cache: String) -> [UInt8] {
+            ServerMetrics.searches(cache).increment()
+            var extra: [String: JSONValue] = ["query": .string(text), "cache": .string(cache)]
+            extra["user"] = user.map(JSONValue.integer) ?? .null
+            return Self.answer(model, items: items, extra: extra)
+        }
+        if !personalised, let items = service.withCache(name, version: version, { cache, now in cache.lookup(text: normalised, scope: scope, now: now) }) {
+            return respond(items, cache: "exact")
+        }
+        let known = service.withCache(name, version: version) { cache, now in cache.vector(text: normalised, now: now) }
+        let vector: [Float]
+        if let known { vector = known } else {
+            vector = try await offloaded { service.encoder.encode([text]).first ?? [] }
+        }
+        if !personalised, let (items, _) = service.withCache(name, version: version, { cache, now in cache.lookup(vector: vector, scope: scope, now: now) }) {
+            service.withCache(name, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }
+            return respond(items, cache: "semantic")
+        }
+        let query = SearchQuery(vector: vector, k: parameters.k, offset: parameters.offset, filter: filter, liked: liked, personalization: weight)
+        let items = try await offloaded { try model.search(query) }
+        if personalised { return respond(items, cache: "personalised") }
+        service.withCache(name, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }
+        return respond(items, cache: "miss")
+    }
+}
