@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import Hummingbird
 import Recommender
 import VectorIndex
@@ -15,11 +16,23 @@ extension FeatureServer {
             try await instrumented("/v1/search") {
                 let query = request.uri.queryParameters
                 let parameters = try RecommendationParameters(query: query, allowed: Self.searchKeys)
-                return rawJSON(try await search(text: try searchText(query["q"].map(String.init)),
+                return rawJSON(try await search(text: try searchText(Self.formValue("q", in: request.uri.query)),
                                                 user: try query["user"].map { try RecommendationParameters.id(String($0), name: "user") },
                                                 personalization: try personalization(query["personalization"].map(String.init)), parameters))
             }
         }
+    }
+
+    /// A query parameter decoded as HTML forms encode it (`+` is a space, `%2B` a plus), which
+    /// is how search boxes send text; nil when absent.
+    static func formValue(_ name: String, in query: String?) -> String? {
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard parts.count == 2, parts[0] == name else { continue }
+            let spaced = parts[1].replacingOccurrences(of: "+", with: " ")
+            return spaced.removingPercentEncoding ?? spaced
+        }
+        return nil
     }
 
     func searchText(_ q: String?) throws -> String {

@@ -1,6 +1,7 @@
 import Core
 import FeatureRegistry
 import Foundation
+import Inference
 import OfflineStore
 import OnlineFeatures
 import Postgres
@@ -26,19 +27,24 @@ struct RecommendationRoutesTests {
                             eventTimestampColumn: "ts", ttlSeconds: 0),
                 FeatureView(name: "movie_als", entities: ["movie"], features: [Feature(name: "factors", type: .vector(8))], eventTimestampColumn: "ts", ttlSeconds: 0),
                 FeatureView(name: "user_als", entities: ["user"], features: [Feature(name: "factors", type: .vector(8))], eventTimestampColumn: "ts", ttlSeconds: 0),
+                FeatureView(name: "movie_text", entities: ["movie"], features: [Feature(name: "embedding", type: .vector(384)), Feature(name: "text_hash", type: .string)],
+                            eventTimestampColumn: "ts", ttlSeconds: 0),
             ])
     }
 
     /// Users 1–15 like movies 1–20 (dramas), users 16–30 movies 21–40 (comedies), each some of
     /// them; user 31 only rated movie 1 with 2 stars (known, no positives).
-    static func prepare(project: String, postgres: PostgresPool, redis: RedisPool, registry: RegistryCache, folder: String) async throws -> RecommendationService {
+    /// With `texts`, each movie also gets the text embedding of `texts(movie)` in `movie_text`
+    /// and the definition uses them (a text index for search).
+    static func prepare(project: String, postgres: PostgresPool, redis: RedisPool, registry: RegistryCache, folder: String,
+                        texts: (@Sendable (Int) -> String, SentenceEncoder)? = nil) async throws -> RecommendationService {
         let repository = registry.repository
         let definition = try RecommenderDefinition.load(yaml: """
             name: toy
             project: \(project)
             interactions: {view: ratings, user: user_id, item: movie_id, weight: rating, kind: kind, kinds: {like: 5, view: 1}}
             positive: {min_weight: 4}
-            items: {view: movie_info, title: title, year: year, categories: genres}
+            items: {view: movie_info, title: title, year: year, categories: genres\(texts == nil ? "" : ", text: movie_text:embedding")}
             collaborative: {factors: 8, iterations: 6, regularization: 1, alpha: 3}
             ease: {lambda: 10}
             output: {item_view: movie_als, user_view: user_als, feature: factors, index: \(folder)/toy.hnsw}
@@ -64,6 +70,13 @@ struct RecommendationRoutesTests {
                 ["movie_id": .integer(Int64($0)), "title": .string("Movie \($0)"), "year": .integer(Int64(1980 + $0)),
                  "genres": .array([.string($0 <= 20 ? "Drama" : "Comedy")]), "ts": .string("2025-01-01T00:00:00Z")]
             }, on: connection)
+            if let (text, encoder) = texts {
+                let vectors = encoder.encode((1...40).map(text))
+                _ = try Ingestor(table: table("movie_text")).push((1...40).map {
+                    ["movie_id": .integer(Int64($0)), "embedding": .array(vectors[$0 - 1].map { .number(Double($0)) }),
+                     "text_hash": .string("t"), "ts": .string("2025-01-01T00:00:00Z")]
+                }, on: connection)
+            }
             let data = try RecommenderData.load(definition, repository: repository, on: connection)
             _ = try RecommenderTraining.run(definition, data: data, repository: repository, on: connection)
             let store = RedisOnlineStore(pool: redis, repository: repository)
@@ -114,6 +127,10 @@ struct RecommendationRoutesTests {
             // An unknown kind is refused before anything is written.
             let bad = try await server.post("/v1/push", #"{"view": "ratings", "rows": [{"user_id": 1, "movie_id": 30, "kind": "zap", "ts": "2026-06-02T00:00:00Z"}]}"#, token: server.token)
             #expect(bad.status == 400 && bad.body.contains("zap"))
+
+            // No text index (and no encoder) in this model: search is unavailable, not an error of the request.
+            let search = try await server.get("/v1/search?q=toys")
+            #expect(search.status == 503 && search.body.contains("encoder"), "\(search.body)")
 
             let cold = try await server.get("/v1/recommendations/31?k=3")
             #expect(cold.status == 200 && (cold.json as? [String: Any])?["cold_start"] as? Bool == true && !Self.ids(cold).contains(1), "\(cold.body)")

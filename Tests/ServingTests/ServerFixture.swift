@@ -42,7 +42,8 @@ struct ServerFixture {
     ///   - repository: the project's definitions (default: one `stats` view).
     ///   - prepare: runs after `apply`, before the server starts (loads data, trains), and may
     ///     return the recommendation service the server gets.
-    static func run(redisURL: String? = nil, serverPostgresURL: String? = nil, maxBatchRows: Int = 100,
+    ///   - search: the search service (sentence encoder and cache) the server gets.
+    static func run(redisURL: String? = nil, serverPostgresURL: String? = nil, maxBatchRows: Int = 100, search: SearchService? = nil,
                     repository makeRepository: (String) -> FeatureRepository = Self.repository,
                     prepare: (String, PostgresPool, RedisPool, RegistryCache) async throws -> RecommendationService? = { _, _, _, _ in nil },
                     configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (ServerFixture) async throws -> Void) async throws {
@@ -67,7 +68,7 @@ struct ServerFixture {
             let server = FeatureServer(
                 configuration: configuration,
                 registry: registry, redis: redis, postgres: serverPostgres ?? postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600,
-                recommendations: recommendations)
+                recommendations: recommendations, search: search)
             defer { server.close() }
             let application = server.application()
             let task = Task { try await application.run() }
