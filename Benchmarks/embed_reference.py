@@ -2,7 +2,9 @@
 the same model file, Hugging Face `tokenizers` for the ids, numpy's BLAS for the products,
 batches padded to their longest line as sentence-transformers does. Prints sentences/s
 (encoding only, after loading) and writes the vectors for a cross-check.
-usage: embed_reference.py MODEL_DIR LINES_FILE BATCH OUT.npy"""
+usage: embed_reference.py MODEL_DIR LINES_FILE BATCH OUT.npy [OTHER.jsonl]
+With OTHER.jsonl (one JSON array per line, e.g. Pantry's vectors of the same lines), also prints
+the largest absolute difference between the two sets of vectors."""
 import json, struct, sys, time
 import numpy as np
 from tokenizers import Tokenizer
@@ -56,3 +58,6 @@ vectors = [encode([e.ids for e in tok.encode_batch(lines[i:i + batch])]) for i i
 seconds = time.perf_counter() - start
 np.save(out, np.concatenate(vectors))
 print(f"{len(lines) / seconds:.1f}")
+if len(sys.argv) > 5:
+    other = np.array([json.loads(l) for l in open(sys.argv[5])])
+    print(f"{np.abs(other - np.concatenate(vectors)).max():.2e}")

@@ -8,7 +8,7 @@ struct LLMCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "llm",
         abstract: "Run the built-in LLM inference engine on a GGUF model.",
-        subcommands: [LLMInfo.self, LLMTokenize.self, LLMGenerate.self, LLMLogits.self, LLMScore.self, LLMBench.self, LLMTiers.self, LLMEmbed.self])
+        subcommands: [LLMInfo.self, LLMTokenize.self, LLMGenerate.self, LLMLogits.self, LLMScore.self, LLMBench.self, LLMTiers.self, LLMEmbed.self, LLMBenchEmbed.self])
 }
 
 /// Options shared by the commands that load a model for inference.
