@@ -61,12 +61,17 @@ $PANTRY datasets movielens-100k
 for view in ratings movie_info user_info; do
   $PANTRY ingest --replace "$view"
 done
+# Sentence embeddings of each movie's "title. genres" (built-in all-MiniLM-L6-v2) -> movie_text,
+# vector(384); a second run encodes nothing (only changed texts are encoded again).
+$PANTRY job run Jobs/embed_movie_text.yaml
+$PANTRY job run Jobs/embed_movie_text.yaml
 # Hyperparameters chosen on validation only; test reported once (report in out/evaluation.md).
 $PANTRY evaluate movielens --target test --write-recs out/movielens_recs.csv | sed -n '/^| model/,/^$/p'
 # Factors back into the offline store as vector(64), the item index, a model version, online.
 $PANTRY train movielens | grep -v "ALS iteration"
 $PANTRY similar 1 --k 5          # more like Toy Story: ALS and content neighbours, mean cosine
 $PANTRY recommend 42 --k 5 --genre Comedy   # a user's comedies: profile of recent likes, seen items left out inside the search
+$PANTRY search "a heartwarming animated film about toys" --k 5   # natural-language search over the movie texts
 
 step "recommendation endpoint (pantry serve on 127.0.0.1:6566): a pushed like changes the next answer"
 $PANTRY serve --port 6566 > .pantry/serve.log 2>&1 &
@@ -95,13 +100,21 @@ echo "GET /v1/items/1/similar?k=3"
 curl -s "http://127.0.0.1:6566/v1/items/1/similar?k=3" | show
 echo "POST /v1/recommendations (an anonymous session that just watched Star Wars and Return of the Jedi)"
 curl -s -X POST http://127.0.0.1:6566/v1/recommendations -H 'Content-Type: application/json' -d '{"context": [50, 181], "k": 3}' | show
+echo "GET /v1/search?q=space+battles+with+aliens&k=3 (the query encoded by the built-in sentence encoder)"
+curl -s "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3" | show
+echo "the same for user 42, personalised by their profile, then the same query again (a cache hit):"
+curl -s "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3&user=42" | show
+curl -s -o /dev/null -w "  repeated query answered in %{time_total} s: " "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3"
+curl -s "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3" | python3 -c 'import json, sys; print("cache", json.load(sys.stdin)["cache"])'
 kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
 cat <<'TRY'
 
 Try next: start the server with `.build/release/pantry serve` (port 6566), then
   curl 'http://127.0.0.1:6566/v1/recommendations/7?k=10&genre=Thriller&year_min=1990'
   curl 'http://127.0.0.1:6566/v1/items/popular?k=5'     curl 'http://127.0.0.1:6566/v1/items/latest?k=5'
+  curl 'http://127.0.0.1:6566/v1/search?q=a+detective+mystery+in+the+fog&k=5&genre=Film-Noir'
+  curl 'http://127.0.0.1:6566/v1/search?q=funny+animals&user=7&personalization=0.5'
   curl -s -X POST http://127.0.0.1:6566/v1/recommendations -d '{"user": 42, "context": [50], "k": 5}'
-  curl http://127.0.0.1:6566/openapi.yaml              curl -s http://127.0.0.1:6566/metrics | grep recommend
+  curl http://127.0.0.1:6566/openapi.yaml              curl -s http://127.0.0.1:6566/metrics | grep -E 'recommend|search'
   out/evaluation.md and out/evaluation.svg: metrics per model and the index's recall–speed curve
 TRY

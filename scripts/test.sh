@@ -15,10 +15,10 @@ source .pantry/services.env
 if [ $# -gt 0 ]; then
   swift test --skip-build "$@"
 else
-  # The inference, vector-index and recommender tests are CPU-bound and would starve the server
+  # The inference, vector-index, recommender and embedding-job tests are CPU-bound and would starve the server
   # tests' timeouts on a small machine, so the two groups run one after the other.
-  swift test --skip-build --skip InferenceTests --skip VectorIndexTests --skip RecommenderTests
-  swift test --skip-build --filter "InferenceTests|VectorIndexTests|RecommenderTests"
+  swift test --skip-build --skip InferenceTests --skip VectorIndexTests --skip RecommenderTests --skip TextEmbeddingsTests
+  swift test --skip-build --filter "InferenceTests|VectorIndexTests|RecommenderTests|TextEmbeddingsTests"
   # Once more per other kernel tier this CPU supports (the run above used the best one).
   for tier in $(.build/debug/pantry llm tiers --supported | tail -n +2); do
     echo "== inference and vector-index tests with PANTRY_CPU_TIER=$tier"
