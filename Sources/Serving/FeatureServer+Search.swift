@@ -16,9 +16,9 @@ extension FeatureServer {
             try await instrumented("/v1/search") {
                 let query = request.uri.queryParameters
                 let parameters = try RecommendationParameters(query: query, allowed: Self.searchKeys)
-                return rawJSON(try await search(text: try searchText(Self.formValue("q", in: request.uri.query)),
-                                                user: try query["user"].map { try RecommendationParameters.id(String($0), name: "user") },
-                                                personalization: try personalization(query["personalization"].map(String.init)), parameters))
+                let user = try query["user"].map { try RecommendationParameters.id(String($0), name: "user") }
+                return rawJSON(try await search(text: try searchText(Self.formValue("q", in: request.uri.query)), user: user,
+                                                personalization: try personalization(query["personalization"].map(String.init), user: user), parameters))
             }
         }
     }
@@ -44,8 +44,9 @@ extension FeatureServer {
         return q
     }
 
-    func personalization(_ text: String?) throws -> Float? {
+    func personalization(_ text: String?, user: Int64?) throws -> Float? {
         guard let text else { return nil }
+        guard user != nil else { throw HTTPError(.badRequest, message: "personalization: given without a user to personalise for") }
         guard let value = Float(text), value.isFinite, (0...10).contains(value) else {
             throw HTTPError(.badRequest, message: "personalization: \"\(text.prefix(40))\", expected a number in 0...10")
         }
@@ -69,33 +70,22 @@ extension FeatureServer {
             liked = profile.liked
         }
         let weight = user == nil ? 0 : personalization ?? SearchQuery.defaultPersonalization
-        let personalised = weight > 0 && !liked.isEmpty
-        let normalised = SemanticCache<[Recommendation.Item]>.normalised(text)
+        let personalised = weight > 0 && !liked.isEmpty, profile = liked
         let filter = parameters.filter
         let scope = "k=\(parameters.k)&offset=\(parameters.offset)&genre=\(filter.category ?? "")&years=\(filter.years.map { "\($0.lowerBound)-\($0.upperBound)" } ?? "")"
         let name = model.definition.name, version = model.version
-        func respond(_ items: [Recommendation.Item], cache: String) -> [UInt8] {
-            ServerMetrics.searches(cache).increment()
-            var extra: [String: JSONValue] = ["query": .string(text), "cache": .string(cache)]
+        func respond(_ items: [Recommendation.Item], _ outcome: SearchService.Outcome) -> [UInt8] {
+            ServerMetrics.searches(outcome.rawValue).increment()
+            var extra: [String: JSONValue] = ["query": .string(text), "cache": .string(outcome.rawValue)]
             extra["user"] = user.map(JSONValue.integer) ?? .null
             return Self.answer(model, items: items, extra: extra)
         }
-        if !personalised, let items = service.withCache(name, version: version, { cache, now in cache.lookup(text: normalised, scope: scope, now: now) }) {
-            return respond(items, cache: "exact")
+        if !personalised, let items = service.cached(name, version: version, text: text, scope: scope) { return respond(items, .exact) }
+        let (items, outcome) = try await offloaded {
+            try service.resolve(name, version: version, text: text, scope: scope, personalised: personalised) { vector in
+                try model.search(SearchQuery(vector: vector, k: parameters.k, offset: parameters.offset, filter: filter, liked: profile, personalization: weight))
+            }
         }
-        let known = service.withCache(name, version: version) { cache, now in cache.vector(text: normalised, now: now) }
-        let vector: [Float]
-        if let known { vector = known } else {
-            vector = try await offloaded { service.encoder.encode([text]).first ?? [] }
-        }
-        if !personalised, let (items, _) = service.withCache(name, version: version, { cache, now in cache.lookup(vector: vector, scope: scope, now: now) }) {
-            service.withCache(name, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }
-            return respond(items, cache: "semantic")
-        }
-        let query = SearchQuery(vector: vector, k: parameters.k, offset: parameters.offset, filter: filter, liked: liked, personalization: weight)
-        let items = try await offloaded { try model.search(query) }
-        if personalised { return respond(items, cache: "personalised") }
-        service.withCache(name, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }
-        return respond(items, cache: "miss")
+        return respond(items, outcome)
     }
 }

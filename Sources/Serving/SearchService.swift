@@ -56,6 +56,31 @@ public final class SearchService: Sendable {
         }
     }
 
+    /// How a search was answered (the `cache` field of the response and the metric's label).
+    public enum Outcome: String, Sendable { case exact, semantic, miss, personalised }
+
+    /// The answer cached for this text and scope (no encoding): cheap enough for the event loop.
+    func cached(_ recommender: String, version: Int, text: String, scope: String) -> [Recommendation.Item]? {
+        withCache(recommender, version: version) { cache, now in cache.lookup(text: SemanticCache<[Recommendation.Item]>.normalised(text), scope: scope, now: now) }
+    }
+
+    /// Encodes the text (unless its vector is cached), looks for a similar cached query (unless
+    /// `personalised`), else runs `search` and caches its answer. CPU work: call it off the event loop.
+    func resolve(_ recommender: String, version: Int, text: String, scope: String, personalised: Bool,
+                 search: ([Float]) throws -> [Recommendation.Item]) throws -> (items: [Recommendation.Item], outcome: Outcome) {
+        let normalised = SemanticCache<[Recommendation.Item]>.normalised(text)
+        let vector = withCache(recommender, version: version) { cache, now in cache.vector(text: normalised, now: now) }
+            ?? encoder.encode([text]).first ?? []
+        if personalised { return (try search(vector), .personalised) }
+        if let (items, _) = withCache(recommender, version: version, { cache, now in cache.lookup(vector: vector, scope: scope, now: now) }) {
+            withCache(recommender, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }
+            return (items, .semantic)
+        }
+        let items = try search(vector)
+        withCache(recommender, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }
+        return (items, .miss)
+    }
+
     /// The cache's figures, summed over recommenders.
     public func statistics() -> (statistics: SemanticCache<[Recommendation.Item]>.Statistics, entries: Int) {
         caches.withLock { caches in

@@ -94,11 +94,16 @@ public struct SemanticCache<Value: Sendable>: Sendable {
     /// counts a miss otherwise (call after `lookup(text:)` missed).
     public mutating func lookup(vector: [Float], scope: String, now: Double) -> (value: Value, hit: Hit)? {
         var best: (id: Int, similarity: Float)?
-        for id in byScope[scope] ?? [] {
-            guard let entry = entries[id], entry.vector.count == vector.count else { continue }
-            var s: Float = 0
-            for k in 0..<vector.count { s += vector[k] * entry.vector[k] }
-            if s >= threshold, s > best?.similarity ?? -.infinity { best = (id, s) }
+        vector.withUnsafeBufferPointer { q in
+            for id in byScope[scope] ?? [] {
+                guard let entry = entries[id], entry.vector.count == q.count else { continue }
+                let s = entry.vector.withUnsafeBufferPointer { v in
+                    var s: Float = 0
+                    for k in 0..<q.count { s += q[k] * v[k] }
+                    return s
+                }
+                if s >= threshold, s > best?.similarity ?? -.infinity { best = (id, s) }
+            }
         }
         if let best, let value = touch(best.id, now: now) {
             statistics.semanticHits += 1

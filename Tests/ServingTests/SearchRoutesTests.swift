@@ -65,7 +65,8 @@ struct SearchRoutesTests {
 
             for (query, status, mentions) in [
                 ("k=3", 400, "q:"), ("q=%20%20", 400, "empty"), ("q=" + String(repeating: "a", count: 1001), 400, "1001 bytes"),
-                ("q=x&personalization=abc", 400, "personalization"), ("q=x&personalization=11", 400, "personalization"),
+                ("q=x&user=1&personalization=abc", 400, "personalization"), ("q=x&user=1&personalization=11", 400, "personalization"),
+                ("q=x&personalization=1", 400, "without a user"),
                 ("q=x&k=0", 400, "k:"), ("q=x&colour=red", 400, "unknown parameter"), ("q=x&user=abc", 400, "user"),
                 ("q=x&user=777", 404, "unknown user"), ("q=x&q=y", 400, "more than once"), ("q=x&year_min=2000&year_max=1990", 400, "year_min"),
             ] {
