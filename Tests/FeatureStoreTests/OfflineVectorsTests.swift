@@ -43,4 +43,28 @@ struct OfflineVectorsTests {
             #expect(throws: RegistryError.self, "\(bad)") { try OfflineTable.parseVector(bad, dimensions: 3, entity: "1") }
         }
     }
+
+    @Test("fuzz: mutated vector text parses to exactly the dimension or is a RegistryError, never a trap")
+    func fuzz() {
+        var random = SplitMix64(seed: 7)
+        let base = Array("[1.5,-2e-3,3,4.25]")
+        let alphabet = Array("[]{},.-+e0123456789 naif")
+        for _ in 0..<5_000 {
+            var text = base
+            for _ in 0...(random.next() % 3) {
+                let at = Int(random.next() % UInt64(text.count + 1))
+                switch random.next() % 3 {
+                case 0: text.insert(alphabet[Int(random.next() % UInt64(alphabet.count))], at: at)
+                case 1: if at < text.count { text.remove(at: at) }
+                default: if at < text.count { text[at] = alphabet[Int(random.next() % UInt64(alphabet.count))] }
+                }
+            }
+            do {
+                let vector = try OfflineTable.parseVector(String(text), dimensions: 4, entity: "1")
+                #expect(vector.count == 4 && vector.allSatisfy(\.isFinite), "\(String(text))")
+            } catch {
+                #expect(error is RegistryError)
+            }
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Core
 import Testing
+import TestSupport
 @testable import TextEmbeddings
 
 @Suite("Text templates")
@@ -27,5 +28,21 @@ struct TextTemplateTests {
             #expect { try TextTemplate(text) } throws: { "\($0)".contains(fragment) }
         }
         #expect(throws: TextEmbeddingError.self) { try TextTemplate.joining([]) }
+    }
+
+    @Test("fuzz: any text either parses into a template that renders, or is a TextEmbeddingError")
+    func fuzz() {
+        var random = SplitMix64(seed: 13)
+        let alphabet = Array("{}{}ab c_1é\n")
+        for _ in 0..<5_000 {
+            let text = String((0..<Int(random.next() % 12)).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+            do {
+                let template = try TextTemplate(text)
+                #expect(!template.features.isEmpty)
+                _ = template.render { .string($0) }
+            } catch {
+                #expect(!error.description.isEmpty)
+            }
+        }
     }
 }
