@@ -30,13 +30,7 @@ request = function()
 end
 LUA
 curl -sf "http://127.0.0.1:$PORT/v1/recommendations/1?k=3" > /dev/null || { echo "no trained model served: run pantry train movielens"; cat "$DIR/serve.log"; exit 1; }
-run() {  # script connections -> "requests/s p50 p99"
-  local out
-  out=$(wrk -t1 -c"$2" -d10s --latency -s "$DIR/$1.lua" "http://127.0.0.1:$PORT" 2>&1)
-  if grep -q "Non-2xx" <<< "$out"; then echo "NON-2XX responses in $1" >&2; fi
-  awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print r, p50, p99}' <<< "$out"
-}
-median() { sort -n -k1 | sed -n 2p; }
+source Benchmarks/wrk.sh
 for connections in 1 16; do
   wrk -t1 -c"$connections" -d2s -s "$DIR/recommend.lua" "http://127.0.0.1:$PORT" > /dev/null  # warm-up
   : > "$DIR/rec.txt"; : > "$DIR/look.txt"

@@ -46,13 +46,7 @@ request = function()
   return wrk.format("GET", "/v1/search?k=10&q=" .. queries[i % #queries + 1])
 end
 LUA
-run() {  # script connections -> "requests/s p50 p99"
-  local out
-  out=$(wrk -t1 -c"$2" -d10s --latency -s "$DIR/$1.lua" "http://127.0.0.1:$PORT" 2>&1)
-  if grep -q "Non-2xx" <<< "$out"; then echo "NON-2XX responses in $1" >&2; fi
-  awk '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {print r, p50, p99}' <<< "$out"
-}
-median() { sort -n -k1 | sed -n 2p; }
+source Benchmarks/wrk.sh
 echo "load before: $(uptime | sed 's/.*load average: //')"
 for connections in 1 2; do
   wrk -t1 -c"$connections" -d2s -s "$DIR/hits.lua" "http://127.0.0.1:$PORT" > /dev/null  # warm-up, fills the cache
