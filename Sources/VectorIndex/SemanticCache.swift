@@ -94,17 +94,13 @@ public struct SemanticCache<Value: Sendable>: Sendable {
     /// counts a miss otherwise (call after `lookup(text:)` missed).
     public mutating func lookup(vector: [Float], scope: String, now: Double) -> (value: Value, hit: Hit)? {
         var best: (id: Int, similarity: Float)?
-        vector.withUnsafeBufferPointer { q in
+        if !vector.isEmpty { vector.withUnsafeBufferPointer { q in
             for id in byScope[scope] ?? [] {
                 guard let entry = entries[id], entry.vector.count == q.count else { continue }
-                let s = entry.vector.withUnsafeBufferPointer { v in
-                    var s: Float = 0
-                    for k in 0..<q.count { s += q[k] * v[k] }
-                    return s
-                }
+                let s = entry.vector.withUnsafeBufferPointer { v in Distance.dot(q.baseAddress!, v.baseAddress!, count: q.count) }
                 if s >= threshold, s > best?.similarity ?? -.infinity { best = (id, s) }
             }
-        }
+        } }
         if let best, let value = touch(best.id, now: now) {
             statistics.semanticHits += 1
             return (value, .semantic(similarity: best.similarity))
