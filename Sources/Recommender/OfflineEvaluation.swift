@@ -84,9 +84,13 @@ public struct OfflineEvaluation: Sendable {
         var scorers: [any ItemScorer] = [models.popularity, models.trending, models.alsUser, models.alsProfile]
         if let content = models.content {
             scorers.append(content)
-            // With text embeddings: the content space without them, and them alone, for comparison.
-            if data.textDimensions > 0, definition.items?.textWeight ?? 0 > 0 {
-                for var extra in [contentScorer(catalogue, name: "content_without_text", textWeight: 0), textScorer(catalogue)].compactMap({ $0 }) {
+            // With text embeddings: the content space the other way (with them at weight 1 when
+            // the definition leaves them out, else without them), and them alone, for comparison.
+            if data.textDimensions > 0 {
+                let configured = definition.items?.textWeight ?? 0
+                let other = configured > 0 ? contentScorer(catalogue, name: "content_without_text", textWeight: 0)
+                                           : contentScorer(catalogue, name: "content_with_text", textWeight: 1)
+                for var extra in [other, textScorer(catalogue)].compactMap({ $0 }) {
                     extra.recencyHalfLife = content.recencyHalfLife
                     scorers.append(extra)
                 }

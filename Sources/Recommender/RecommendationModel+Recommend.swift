@@ -212,17 +212,13 @@ extension RecommendationModel {
     /// Likes weighing less than this fraction of the newest like are left out of a profile.
     static let recencyCutoff: Float = 1e-3
 
-    /// q · rows[offset..<offset + q.count]. Small vectors: plain loops (vectorised by the
-    /// compiler), not BLAS, whose per-call cost and threading do not pay at this size.
+    /// q · rows[offset..<offset + q.count], by the vector index's dispatched kernel (not BLAS,
+    /// whose per-call cost and threading do not pay at this size).
     @inline(__always)
     func dot(_ q: [Float], _ rows: [Float], _ offset: Int) -> Float {
-        q.withUnsafeBufferPointer { q in
-            rows.withUnsafeBufferPointer { r in
-                let row = r.baseAddress! + offset
-                var s: Float = 0
-                for k in 0..<q.count { s += q[k] * row[k] }
-                return s
-            }
+        guard !q.isEmpty else { return 0 }
+        return q.withUnsafeBufferPointer { q in
+            rows.withUnsafeBufferPointer { r in VectorKernels.dot(q.baseAddress!, r.baseAddress! + offset, count: q.count) }
         }
     }
 }

@@ -1,4 +1,5 @@
 import COpenBLAS
+import VectorIndex
 
 /// The mean and covariance of a set of item vectors, so that a query's scores over the whole
 /// catalogue can be standardised without scoring every item: for scores s_j = q·x_j the mean
@@ -35,14 +36,10 @@ public struct ScoreStatistics: Sendable {
         return query.withUnsafeBufferPointer { q in
             covariance.withUnsafeBufferPointer { c in
                 mean.withUnsafeBufferPointer { mu in
-                    var m: Float = 0, v: Float = 0
-                    for r in 0..<d {
-                        let row = c.baseAddress! + r * d
-                        var s: Float = 0
-                        for k in 0..<d { s += row[k] * q[k] }
-                        v += q[r] * s
-                        m += q[r] * mu[r]
-                    }
+                    guard d > 0 else { return (0, 0) }
+                    var v: Float = 0
+                    for r in 0..<d { v += q[r] * VectorKernels.dot(c.baseAddress! + r * d, q.baseAddress!, count: d) }
+                    let m = VectorKernels.dot(q.baseAddress!, mu.baseAddress!, count: d)
                     return (m, max(v, 0).squareRoot())
                 }
             }

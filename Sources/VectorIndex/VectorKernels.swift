@@ -29,6 +29,13 @@ public enum VectorKernels {
         return .success(wanted)
     }()
 
+    /// a·b over `count` floats with the selected tier's kernel, for callers outside the index
+    /// (a plain Swift loop does not vectorise a float sum: it may not reorder the additions).
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        pantry_vector_dot(a, b, count)
+    }
+
     /// The highest tier this CPU supports.
     public static var best: Tier { Tier(rawValue: pantry_vector_best_tier()) ?? .portable }
 
