@@ -21,6 +21,7 @@
 //   Inference                     built-in engine: LLM (GGUF, LLaMA forward pass, tokenizer) and
 //                                 sentence encoder (safetensors, BERT, WordPiece)
 //   TextEmbeddings                embedding jobs: item text → vector features, re-encoding only changes
+//   Reranking                     the LLM stage of recommendations: reranker, explainer, faithfulness check
 //   Serving                       the HTTP server (online lookups, push, recommendations, search,
 //                                 registry, health, metrics)
 //   PantryCLI                     the `pantry` command
@@ -137,6 +138,9 @@ let package = Package(
         // Embedding jobs: item text → sentence embeddings → vector features, incrementally
         .target(name: "TextEmbeddings", dependencies: ["Core", "Postgres", "FeatureRegistry", "OfflineStore", "Inference"]),
 
+        // The LLM stage of recommendations: reranking and grounded explanations
+        .target(name: "Reranking", dependencies: ["Core", "Recommender", "Inference"]),
+
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
             "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Recommender", "Inference", "TextEmbeddings", "COpenBLAS",
@@ -178,6 +182,7 @@ let package = Package(
         .testTarget(name: "VectorIndexTests", dependencies: ["VectorIndex", "DemoData", "Core"]),
         .testTarget(name: "RecommenderTests", dependencies: ["Recommender", "Core", "FeatureRegistry", "OfflineStore", "Postgres", "SchemaMigrations", "VectorIndex", "DemoData", "TestSupport"]),
         .testTarget(name: "InferenceTests", dependencies: ["Inference", "CInferenceKernels"], exclude: ["Resources"]),
+        .testTarget(name: "RerankingTests", dependencies: ["Reranking", "Recommender", "Inference"]),
         .testTarget(name: "TextEmbeddingsTests", dependencies: ["TextEmbeddings", "Inference", "Core", "FeatureRegistry", "OfflineStore", "Postgres", "SchemaMigrations", "TestSupport"]),
     ]
 )

@@ -45,6 +45,29 @@ extension LLMEngine {
         return totals
     }
 
+    /// For each continuation after the prefix, the log-probabilities of `next` tokens at its end:
+    /// `log P(next_j | prefix, continuation)`. All continuations run in one batched forward
+    /// pass over the prefix's cache (a reranker's candidates: each a short description ending
+    /// where the answer goes, `next` = the answer's first tokens, e.g. "Yes" and "No").
+    public func nextTokenScores(prefix: PrefixState, continuations: [[Int]], next: [Int]) throws -> [[Float]] {
+        for t in next + continuations.flatMap({ $0 }) where t < 0 || t >= vocabularySize { throw InferenceError.invalidToken(t) }
+        var batch: [BatchToken] = []
+        var ends: [Int?] = []
+        for c in continuations {
+            guard !c.isEmpty else { ends.append(nil); continue }
+            let cache = KVCache(parent: prefix.cache)
+            for (j, token) in c.enumerated() {
+                batch.append(BatchToken(cache: cache, position: prefix.cache.count + j, token: token, wantsLogits: j == c.count - 1))
+            }
+            ends.append(ends.compactMap { $0 }.count)
+        }
+        let rows = batch.isEmpty ? [] : try run(batch)
+        return ends.map { end in
+            let logits = end.map { rows[$0] } ?? prefix.lastLogits
+            return next.map { LLMEngine.logSoftmax(logits, at: $0) }
+        }
+    }
+
     /// Scores without any cache reuse: every continuation is evaluated from scratch together
     /// with the prompt (the reference the prefix-cached path is tested against).
     public func scoreUncached(promptTokens: [Int], continuations: [[Int]]) throws -> [Float] {
