@@ -46,3 +46,46 @@ struct RerankerTests {
         #expect(Reranker.describe(ItemContent(title: "Untitled", year: nil, categories: [])) == "Untitled")
     }
 }
+
+@Suite("Explainer")
+struct ExplainerTests {
+    @Test("what is returned always passes the check: the model's text, or the template after two rejected attempts")
+    func faithfulByConstruction() throws {
+        let engine = try RerankerTests.engine.get()
+        let check = FaithfulnessCheckTests.check
+        let explainer = Explainer(engine: engine, check: check)
+        let explanation = try explainer.explain(FaithfulnessCheckTests.facts)
+        #expect(check.violations(explanation.text, facts: FaithfulnessCheckTests.facts).isEmpty, "\(explanation.text)")
+        switch explanation.source {
+        case .model: #expect(explanation.rejected.count <= 1 && !explanation.text.isEmpty)
+        case .template:
+            #expect(explanation.rejected.count == 2 && explanation.text == FaithfulnessCheckTests.facts.templateSentence)
+            #expect(explanation.rejected.allSatisfy { $0.text.isEmpty || !$0.violations.isEmpty })
+        }
+    }
+
+    @Test("the rule: a rejected text is regenerated once (stricter), then replaced by the template")
+    func fallback() throws {
+        let explainer = Explainer(engine: try RerankerTests.engine.get(), check: FaithfulnessCheckTests.check)
+        let facts = FaithfulnessCheckTests.facts
+        var prompts: [Bool] = []
+        let twice = try explainer.explain(facts) { _, strict in prompts.append(strict); return "Like Toy Story (1995), a hit." }
+        #expect(prompts == [false, true] && twice.source == .template && twice.text == facts.templateSentence)
+        #expect(twice.rejected.map(\.violations) == [[.title("Toy Story"), .year(1995)], [.title("Toy Story"), .year(1995)]])
+        let second = try explainer.explain(facts) { _, strict in strict ? "An animated musical, like Beauty and the Beast." : "A 1993 classic." }
+        #expect(second.source == .model && second.text == "An animated musical, like Beauty and the Beast." && second.rejected.count == 1)
+        let empty = try explainer.explain(facts) { _, _ in "" }
+        #expect(empty.source == .template)
+    }
+
+    @Test("the prompt states the facts and nothing else")
+    func factLines() {
+        #expect(Explainer.factLines(FaithfulnessCheckTests.facts) == """
+            Movie: Aladdin (1992).
+            Genres: Animation, Children's, Comedy, Musical.
+            It resembles movies the user liked: The Lion King (1994), Beauty and the Beast (1991).
+            Genres the user likes that it has: Animation, Musical.
+            219 people liked it.
+            """)
+    }
+}
