@@ -143,7 +143,7 @@ let package = Package(
 
         // The `pantry` command
         .executableTarget(name: "PantryCLI", dependencies: [
-            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Recommender", "Inference", "TextEmbeddings", "COpenBLAS",
+            "Core", "Postgres", "Redis", "Settings", "LocalServices", "SchemaMigrations", "FeatureRegistry", "OfflineStore", "OnlineFeatures", "Serving", "DemoData", "VectorIndex", "Recommender", "Inference", "TextEmbeddings", "Reranking", "COpenBLAS",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),

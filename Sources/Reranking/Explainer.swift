@@ -58,7 +58,7 @@ public struct Explainer: Sendable {
     }
 
     /// The check-and-fallback rule over any generator (the model, or a test's).
-    func explain(_ facts: ExplanationFacts, generator: (ExplanationFacts, Bool) throws -> String) throws -> Explanation {
+    public func explain(_ facts: ExplanationFacts, generator: (ExplanationFacts, Bool) throws -> String) throws -> Explanation {
         var rejected: [(text: String, violations: [FaithfulnessCheck.Violation])] = []
         for strict in [false, true] {
             let text = try generator(facts, strict)

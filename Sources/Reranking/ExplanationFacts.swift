@@ -79,3 +79,17 @@ public enum Titles {
         return title
     }
 }
+
+extension ExplanationFacts {
+    /// The facts of `item` for a user who liked `liked` (oldest first): its content, the two
+    /// liked items nearest to it, the genres it shares with them, its positives.
+    public init?(item: Int64, liked: [Int64], model: RecommendationModel) {
+        guard let content = model.items[item] else { return nil }
+        let near = model.nearestLiked(to: item, among: liked, count: 2).compactMap { id in
+            model.items[id].map { Liked(title: $0.title, year: $0.year, genres: $0.categories) }
+        }
+        let likedGenres = Set(near.flatMap(\.genres))
+        self.init(title: content.title, year: content.year, genres: content.categories,
+                  sharedGenres: content.categories.filter(likedGenres.contains), resembles: near, positives: model.positives(of: item))
+    }
+}

@@ -52,8 +52,11 @@ public struct FaithfulnessCheck: Sendable {
     public func violations(_ text: String, facts: ExplanationFacts) -> [Violation] {
         var found: [Violation] = []
         let allowedTitles = facts.titles
-        // Quoted phrases are titles.
-        for quoted in Self.quoted(text) where !allowedTitles.contains(where: { Self.same($0, quoted) }) {
+        // Quoted phrases are titles (looked for after the allowed titles are taken out, so that
+        // "M*A*S*H" is not read as "A" between asterisks).
+        var unquoted = text
+        for title in allowedTitles { unquoted = unquoted.replacingOccurrences(of: title, with: " ") }
+        for quoted in Self.quoted(unquoted) where !allowedTitles.contains(where: { Self.same($0, quoted) }) {
             found.append(.title(quoted))
         }
         // Catalogue titles written out.
@@ -63,8 +66,7 @@ public struct FaithfulnessCheck: Sendable {
             found.append(.title(title))
         }
         // Genres, years and numbers, word by word (titles removed first: "Seven" is a title).
-        var rest = text
-        for title in allowedTitles { rest = rest.replacingOccurrences(of: title, with: " ") }
+        var rest = unquoted
         // Decimals ("4.5 stars"): never among the facts, which count people.
         while let decimal = rest.range(of: #"\d+[.,]\d+"#, options: .regularExpression) {
             found.append(.number(String(rest[decimal])))

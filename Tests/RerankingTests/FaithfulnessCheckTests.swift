@@ -59,5 +59,8 @@ struct FaithfulnessCheckTests {
         let bare = ExplanationFacts(title: "Seven", year: 1995, genres: ["Drama", "Thriller"], sharedGenres: ["Thriller"])
         #expect(bare.templateSentence == "Seven (1995) is recommended for its Thriller.")
         #expect(Self.check.violations(bare.templateSentence, facts: bare).isEmpty)
+        // Asterisks inside an allowed title are not quotes.
+        let mash = ExplanationFacts(title: "M*A*S*H", year: 1970, genres: ["Comedy"], sharedGenres: ["Comedy"], positives: 152)
+        #expect(Self.check.violations(mash.templateSentence, facts: mash).isEmpty, "\(mash.templateSentence)")
     }
 }
