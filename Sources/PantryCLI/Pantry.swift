@@ -12,7 +12,7 @@ struct Pantry: AsyncParsableCommand {
                       PlanCommand.self, ApplyCommand.self, RegistryCommand.self,
                       IngestCommand.self, PushCommand.self, ExportCommand.self, EmbedCommand.self, JobCommand.self,
                       DemoDataCommand.self, MaterializeCommand.self, MaterializeIncrementalCommand.self, ClearOnlineCommand.self, GetCommand.self, ServeCommand.self, CheckSkewCommand.self,
-                      IndexCommand.self, LLMCommand.self, InitCommand.self, DatasetsCommand.self, EvaluateCommand.self, TrainCommand.self, RecommendCommand.self, SimilarCommand.self, SearchCommand.self, ExplainCommand.self])
+                      IndexCommand.self, LLMCommand.self, InitCommand.self, DatasetsCommand.self, EvaluateCommand.self, TrainCommand.self, RecommendCommand.self, SimilarCommand.self, SearchCommand.self, ExplainCommand.self, RerankCommand.self])
 
     /// `pantry serve` runs Swift concurrency on SwiftNIO's event loops instead of a second
     /// thread pool: a request is read, looked up in Redis (see `RedisMultiplexer`) and answered

@@ -28,7 +28,7 @@ public struct Reranker: Sendable {
     }
 
     /// One item as the prompt describes it.
-    static func describe(_ item: ItemContent) -> String {
+    public static func describe(_ item: ItemContent) -> String {
         let details = ([item.year.map(String.init)].compactMap { $0 } + [item.categories.joined(separator: ", ")].filter { !$0.isEmpty })
             .joined(separator: "; ")
         return Titles.display(item.title) + (details.isEmpty ? "" : " (\(details))")
