@@ -5,29 +5,17 @@ import Recommender
 /// resembles, and how many people liked it. The faithfulness check admits these and nothing else;
 /// the template sentence is built from them alone.
 public struct ExplanationFacts: Sendable, Equatable {
-    /// A liked item the recommendation resembles.
-    public struct Liked: Sendable, Equatable {
-        public var title: String
-        public var year: Int?
-        public var genres: [String]
-        public init(title: String, year: Int?, genres: [String]) {
-            self.title = title
-            self.year = year
-            self.genres = genres
-        }
-    }
-
     public var title: String
     public var year: Int?
     public var genres: [String]
     /// The item's genres that also appear among the user's likes.
     public var sharedGenres: [String]
     /// The user's liked items it is nearest to, most similar first.
-    public var resembles: [Liked]
+    public var resembles: [ItemContent]
     /// People who liked it (its positives), when known.
     public var positives: Int?
 
-    public init(title: String, year: Int?, genres: [String], sharedGenres: [String] = [], resembles: [Liked] = [], positives: Int? = nil) {
+    public init(title: String, year: Int?, genres: [String], sharedGenres: [String] = [], resembles: [ItemContent] = [], positives: Int? = nil) {
         self.title = title
         self.year = year
         self.genres = genres
@@ -38,7 +26,7 @@ public struct ExplanationFacts: Sendable, Equatable {
 
     /// Titles a text may name (display form: "The Lion King", not "Lion King, The").
     public var titles: Set<String> { Set(([title] + resembles.map(\.title)).map(Titles.display)) }
-    public var allGenres: Set<String> { Set(genres + sharedGenres + resembles.flatMap(\.genres)) }
+    public var allGenres: Set<String> { Set(genres + sharedGenres + resembles.flatMap(\.categories)) }
     public var years: Set<Int> { Set(([year] + resembles.map(\.year)).compactMap { $0 }) }
     public var numbers: Set<Int> { Set([positives].compactMap { $0 }) }
 
@@ -86,9 +74,9 @@ extension ExplanationFacts {
     public init?(item: Int64, liked: [Int64], model: RecommendationModel) {
         guard let content = model.items[item] else { return nil }
         let near = model.nearestLiked(to: item, among: liked, count: 2).compactMap { id in
-            model.items[id].map { Liked(title: $0.title, year: $0.year, genres: $0.categories) }
+            model.items[id]
         }
-        let likedGenres = Set(near.flatMap(\.genres))
+        let likedGenres = Set(near.flatMap(\.categories))
         self.init(title: content.title, year: content.year, genres: content.categories,
                   sharedGenres: content.categories.filter(likedGenres.contains), resembles: near, positives: model.positives(of: item))
     }

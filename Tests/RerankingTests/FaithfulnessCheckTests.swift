@@ -1,3 +1,4 @@
+import Recommender
 import Testing
 @testable import Reranking
 
@@ -10,8 +11,8 @@ struct FaithfulnessCheckTests {
     /// Aladdin, recommended to someone who liked The Lion King and Beauty and the Beast.
     static let facts = ExplanationFacts(
         title: "Aladdin", year: 1992, genres: ["Animation", "Children's", "Comedy", "Musical"], sharedGenres: ["Animation", "Musical"],
-        resembles: [.init(title: "Lion King, The", year: 1994, genres: ["Animation", "Children's", "Musical"]),
-                    .init(title: "Beauty and the Beast", year: 1991, genres: ["Animation", "Children's", "Musical"])],
+        resembles: [ItemContent(title: "Lion King, The", year: 1994, categories: ["Animation", "Children's", "Musical"]),
+                    ItemContent(title: "Beauty and the Beast", year: 1991, categories: ["Animation", "Children's", "Musical"])],
         positives: 219)
 
     @Test("faithful explanations pass", arguments: [
@@ -44,7 +45,7 @@ struct FaithfulnessCheckTests {
     @Test("a title inside an allowed title is not a mention of its own; single-word titles count only quoted")
     func titleBoundaries() {
         let sequel = ExplanationFacts(title: "Aladdin and the King of Thieves", year: 1996, genres: ["Animation"],
-                                      resembles: [.init(title: "Aladdin", year: 1992, genres: ["Animation"])])
+                                      resembles: [ItemContent(title: "Aladdin", year: 1992, categories: ["Animation"])])
         #expect(Self.check.violations("Aladdin and the King of Thieves continues Aladdin (1992).", facts: sequel).isEmpty)
         #expect(Self.check.violations("It brings the heat of a summer blockbuster.", facts: Self.facts).isEmpty, "lower-case words are not titles")
         #expect(Self.check.violations("As tense as \"Heat\".", facts: Self.facts) == [.title("Heat")])
