@@ -50,13 +50,14 @@ extension RecommendationModel {
             ? weightedMean(rows: alsVectors, dimensions: collaborative.dimensions, positions: positions, weights: weights) : nil
         let filter = searchFilter(query.filter, excluding: [])
         let found = search(textIndex, query.vector, k: profile == nil ? depth : max(depth, Self.personalizedCandidates), filter: filter)
-        let textMoments = statistics.moments(of: query.vector)
+        // Catalogue moments (O(d²) each) only when a profile blends in.
+        let textMoments = profile.map { _ in statistics.moments(of: query.vector) }
         let alsMoments = profile.map { alsStatistics.moments(of: $0) }
         let f = collaborative.dimensions
         let items = found.compactMap { result -> Recommendation.Item? in
             guard let p = catalogue.position(of: result.id).map(Int.init) else { return nil }
             let cosine = dot(query.vector, textVectors, p * d)
-            guard let profile, let alsMoments else {
+            guard let profile, let alsMoments, let textMoments else {
                 return Recommendation.Item(item: result.id, score: cosine, components: ["text_cosine": cosine], sources: ["text"])
             }
             let text = standardised(cosine, textMoments), taste = standardised(dot(profile, alsVectors, p * f), alsMoments)

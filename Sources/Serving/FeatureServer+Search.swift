@@ -63,7 +63,8 @@ extension FeatureServer {
         }
         var liked: [Int64] = []
         if let user {
-            let profile = try LiveProfiles(model.definition).profile(from: try await reads.pipeline(LiveProfiles(model.definition).readCommands(user: user)))
+            let profiles = LiveProfiles(model.definition)
+            let profile = try profiles.profile(from: try await reads.pipeline(profiles.readCommands(user: user)))
             if profile.isEmpty, !model.users.contains(user) {
                 throw HTTPError(.notFound, message: "unknown user \(user): no interactions online or in the trained model")
             }
@@ -80,9 +81,11 @@ extension FeatureServer {
             extra["user"] = user.map(JSONValue.integer) ?? .null
             return Self.answer(model, items: items, extra: extra)
         }
-        if !personalised, let items = service.cached(name, version: version, text: text, scope: scope) { return respond(items, .exact) }
+        // Texts an uncased encoder cannot tell apart share one cache entry (and one encoding).
+        let normalised = SemanticCache<[Recommendation.Item]>.normalised(text)
+        if !personalised, let items = service.cached(name, version: version, text: normalised, scope: scope) { return respond(items, .exact) }
         let (items, outcome) = try await offloaded {
-            try service.resolve(name, version: version, text: text, scope: scope, personalised: personalised) { vector in
+            try service.resolve(name, version: version, text: normalised, scope: scope, personalised: personalised) { vector in
                 try model.search(SearchQuery(vector: vector, k: parameters.k, offset: parameters.offset, filter: filter, liked: profile, personalization: weight))
             }
         }

@@ -59,18 +59,19 @@ public final class SearchService: Sendable {
     /// How a search was answered (the `cache` field of the response and the metric's label).
     public enum Outcome: String, Sendable { case exact, semantic, miss, personalised }
 
-    /// The answer cached for this text and scope (no encoding): cheap enough for the event loop.
+    /// The answer cached for this (normalised) text and scope, without encoding: cheap enough
+    /// for the event loop.
     func cached(_ recommender: String, version: Int, text: String, scope: String) -> [Recommendation.Item]? {
-        withCache(recommender, version: version) { cache, now in cache.lookup(text: SemanticCache<[Recommendation.Item]>.normalised(text), scope: scope, now: now) }
+        withCache(recommender, version: version) { cache, now in cache.lookup(text: text, scope: scope, now: now) }
     }
 
-    /// Encodes the text (unless its vector is cached), looks for a similar cached query (unless
-    /// `personalised`), else runs `search` and caches its answer. CPU work: call it off the event loop.
-    func resolve(_ recommender: String, version: Int, text: String, scope: String, personalised: Bool,
+    /// Encodes the (normalised) text unless its vector is cached, looks for a similar cached
+    /// query (unless `personalised`), else runs `search` and caches its answer. CPU work: call
+    /// it off the event loop.
+    func resolve(_ recommender: String, version: Int, text normalised: String, scope: String, personalised: Bool,
                  search: ([Float]) throws -> [Recommendation.Item]) throws -> (items: [Recommendation.Item], outcome: Outcome) {
-        let normalised = SemanticCache<[Recommendation.Item]>.normalised(text)
         let vector = withCache(recommender, version: version) { cache, now in cache.vector(text: normalised, now: now) }
-            ?? encoder.encode([text]).first ?? []
+            ?? encoder.encode([normalised]).first ?? []
         if personalised { return (try search(vector), .personalised) }
         if let (items, _) = withCache(recommender, version: version, { cache, now in cache.lookup(vector: vector, scope: scope, now: now) }) {
             withCache(recommender, version: version) { cache, now in cache.insert(text: normalised, vector: vector, scope: scope, value: items, now: now) }

@@ -127,8 +127,7 @@ public struct EmbeddingJob: Sendable {
 
     /// 16 hex digits of FNV-1a over the encoder's name and the text.
     static func hash(text: String, model: String) -> String {
-        let h = FNV1a.hash(Array(model.utf8) + [0] + Array(text.utf8))
-        return String(h, radix: 16).leftPadded(to: 16)
+        String(format: "%016llx", FNV1a.hash(Array(model.utf8) + [0] + Array(text.utf8)))
     }
 
     /// A join-key value read back as text, as the push expects it.
@@ -140,8 +139,4 @@ public struct EmbeddingJob: Sendable {
         default: return .string(text)
         }
     }
-}
-
-extension String {
-    fileprivate func leftPadded(to width: Int) -> String { String(repeating: "0", count: max(0, width - count)) + self }
 }
