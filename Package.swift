@@ -111,7 +111,7 @@ let package = Package(
 
         // HTTP server: online features, push, registry, health, metrics
         .target(name: "Serving", dependencies: [
-            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis", "Recommender", "Inference", "VectorIndex",
+            "Core", "OnlineFeatures", "OfflineStore", "FeatureRegistry", "Postgres", "Redis", "Recommender", "Inference", "VectorIndex", "Reranking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "HummingbirdCore", package: "hummingbird"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -85,6 +85,9 @@ extension LLMEngine {
         return state
     }
 
+    /// How many leading tokens of `tokens` a remembered prefix already covers.
+    public func cachedPrefixLength(of tokens: [Int]) -> Int { prefixes.longestPrefix(of: tokens)?.tokens.count ?? 0 }
+
     /// Drops all remembered prompt prefixes.
     public func clearPrefixCache() { prefixes.removeAll() }
 }

@@ -50,21 +50,34 @@ extension LLMEngine {
     /// pass over the prefix's cache (a reranker's candidates: each a short description ending
     /// where the answer goes, `next` = the answer's first tokens, e.g. "Yes" and "No").
     public func nextTokenScores(prefix: PrefixState, continuations: [[Int]], next: [Int]) throws -> [[Float]] {
-        for t in next + continuations.flatMap({ $0 }) where t < 0 || t >= vocabularySize { throw InferenceError.invalidToken(t) }
+        try nextTokenScores([ScoringGroup(prefix: prefix, continuations: continuations)], next: next)[0]
+    }
+
+    /// Several prefixes' continuations (e.g. several users' rerank requests) in one batched
+    /// forward pass: one list of `next` log-probabilities per continuation, per group.
+    public func nextTokenScores(_ groups: [ScoringGroup], next: [Int]) throws -> [[[Float]]] {
+        for t in next + groups.flatMap({ $0.continuations.flatMap { $0 } }) where t < 0 || t >= vocabularySize {
+            throw InferenceError.invalidToken(t)
+        }
         var batch: [BatchToken] = []
-        var ends: [Int?] = []
-        for c in continuations {
-            guard !c.isEmpty else { ends.append(nil); continue }
-            let cache = KVCache(parent: prefix.cache)
-            for (j, token) in c.enumerated() {
-                batch.append(BatchToken(cache: cache, position: prefix.cache.count + j, token: token, wantsLogits: j == c.count - 1))
+        var rowsWanted = 0
+        let ends: [[Int?]] = groups.map { group in
+            group.continuations.map { c in
+                guard !c.isEmpty else { return nil }
+                let cache = KVCache(parent: group.prefix.cache)
+                for (j, token) in c.enumerated() {
+                    batch.append(BatchToken(cache: cache, position: group.prefix.cache.count + j, token: token, wantsLogits: j == c.count - 1))
+                }
+                rowsWanted += 1
+                return rowsWanted - 1
             }
-            ends.append(ends.compactMap { $0 }.count)
         }
         let rows = batch.isEmpty ? [] : try run(batch)
-        return ends.map { end in
-            let logits = end.map { rows[$0] } ?? prefix.lastLogits
-            return next.map { LLMEngine.logSoftmax(logits, at: $0) }
+        return zip(groups, ends).map { group, ends in
+            ends.map { end in
+                let logits = end.map { rows[$0] } ?? group.prefix.lastLogits
+                return next.map { LLMEngine.logSoftmax(logits, at: $0) }
+            }
         }
     }
 
@@ -88,5 +101,16 @@ extension LLMEngine {
         var sum: Double = 0
         for v in logits { sum += Double(exp(v - m)) }
         return logits[index] - m - Float(log(sum))
+    }
+}
+
+/// Continuations that share one evaluated prefix (see ``LLMEngine/nextTokenScores(_:next:)``).
+public struct ScoringGroup: Sendable {
+    public var prefix: PrefixState
+    public var continuations: [[Int]]
+
+    public init(prefix: PrefixState, continuations: [[Int]]) {
+        self.prefix = prefix
+        self.continuations = continuations
     }
 }

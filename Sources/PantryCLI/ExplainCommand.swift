@@ -36,7 +36,7 @@ struct ExplainCommand: AsyncParsableCommand {
             for (rank, item) in answer.items.enumerated() {
                 guard let facts = ExplanationFacts(item: item.item, liked: profile.liked, model: model) else { continue }
                 let started = Date()
-                let explanation = try explainer.explain(facts)
+                let explanation = try await explainer.explain(facts)
                 print(String(format: "%2d  [%@, %.2f s] %@", rank + 1, explanation.source.rawValue, Date().timeIntervalSince(started), explanation.text))
             }
         }
@@ -57,7 +57,7 @@ struct ExplainCommand: AsyncParsableCommand {
                 guard let facts = ExplanationFacts(item: item.item, liked: profile.liked, model: model) else { continue }
                 let t = Date()
                 var first: String?
-                let final = try explainer.explain(facts) { facts, strict in
+                let final = try await explainer.explain(facts) { facts, strict in
                     let text = try explainer.generate(facts, strict: strict)
                     if first == nil { first = text }
                     return text

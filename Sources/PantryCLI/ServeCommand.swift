@@ -3,6 +3,7 @@ import COpenBLAS
 import Foundation
 import Inference
 import Recommender
+import Reranking
 import Settings
 import Serving
 import Logging
@@ -25,6 +26,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Search cache: cosine similarity at which a cached query's answer is reused (0...1).") var searchCacheThreshold: Float = SearchService.Configuration().threshold
     @Option(help: "Search cache: most queries kept (least recently used evicted).") var searchCacheSize = SearchService.Configuration().capacity
     @Option(help: "Search cache: seconds an answer is kept.") var searchCacheTtl = SearchService.Configuration().ttlSeconds
+    @Option(help: "GGUF model of the recommendations' LLM stage (rerank=true, explain=true); \"none\" to serve without it.")
+    var llm = ".pantry/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: "Threads of the LLM engine (default: all processors).") var llmThreads: Int?
+    @Option(help: "LLM stage budget of a request without deadline_ms (milliseconds, 1...60000).") var llmDeadlineMs = LLMService.Configuration().defaultDeadlineMilliseconds
+    @Option(help: "Rerank requests waiting for the engine before others take the no-LLM path at once.") var llmQueue = LLMStage.Configuration().rerankQueue
+    @Option(help: "Explanations kept in the cache (least recently used evicted).") var explanationCacheSize = LLMStage.Configuration().explanationCacheEntries
 
     func run() async throws {
         let settings = try await global.settings()
@@ -65,11 +72,13 @@ struct ServeCommand: AsyncParsableCommand {
         openblas_set_num_threads(1)
         let recommendations = try await recommendationService(settings: settings, registry: registry, postgres: postgres, logger: logger)
         let search = try searchService(recommendations, root: settings.rootDirectory, logger: logger)
+        let llmService = try llmService(recommendations, root: settings.rootDirectory, logger: logger)
+        defer { llmService?.shutdown() }
         let server = FeatureServer(
             configuration: configuration,
             registry: registry, redis: redis, postgres: postgres, metrics: metrics,
             historyDepth: settings.online.historyDepth, staleRetentionSeconds: settings.online.staleRetentionSeconds,
-            recommendations: recommendations, search: search, logger: logger)
+            recommendations: recommendations, search: search, llm: llmService, logger: logger)
         defer { server.close() }
         try await server.application(connectionLimit: connectionLimit).runService()
     }
@@ -90,6 +99,28 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("search disabled: no sentence encoder in \(directory) (\(error)); scripts/setup.sh fetches it")
             return nil
         }
+    }
+
+    /// The LLM stage when recommenders are served and the model is there (a missing model is
+    /// logged; requests asking for it then get plain answers saying `llm_not_loaded`).
+    func llmService(_ recommendations: RecommendationService?, root: String, logger: Logger) throws -> LLMService? {
+        guard (1...60_000).contains(llmDeadlineMs), (1...10_000).contains(llmQueue),
+              (1...10_000_000).contains(explanationCacheSize), (1...256).contains(llmThreads ?? 1) else {
+            throw ValidationError("--llm-deadline-ms must be 1...60000, --llm-queue 1...10000, --explanation-cache-size 1...10000000, --llm-threads 1...256")
+        }
+        guard recommendations != nil, llm != "none" else { return nil }
+        let path = llm.hasPrefix("/") ? llm : URL(fileURLWithPath: root).appendingPathComponent(llm).path
+        guard FileManager.default.fileExists(atPath: path) else {
+            logger.warning("LLM stage disabled: no model at \(path) (scripts/setup.sh fetches it)")
+            return nil
+        }
+        var stageConfiguration = LLMStage.Configuration()
+        (stageConfiguration.rerankQueue, stageConfiguration.explanationCacheEntries) = (llmQueue, explanationCacheSize)
+        let engine = try LLMEngine(modelPath: path, threads: llmThreads, prefixCacheEntries: 64)
+        var configuration = LLMService.Configuration()
+        configuration.defaultDeadlineMilliseconds = llmDeadlineMs
+        logger.info("LLM stage: \(URL(fileURLWithPath: path).lastPathComponent) on \(engine.threads) threads")
+        return LLMService(stage: try LLMStage(engine: engine, configuration: stageConfiguration), configuration: configuration)
     }
 
     /// The served project's recommenders, with their latest trained models loaded (a recommender

@@ -15,7 +15,8 @@ extension FeatureServer {
     func addRecommendationRoutes(to reads: any RouterMethods<BasicRequestContext>) {
         reads.get("/v1/recommendations/{user}") { request, context in
             try await instrumented("/v1/recommendations") {
-                let parameters = try RecommendationParameters(query: request.uri.queryParameters, allowed: RecommendationParameters.listKeys)
+                let parameters = try RecommendationParameters(query: request.uri.queryParameters,
+                                                              allowed: RecommendationParameters.listKeys + RecommendationParameters.llmKeys)
                 let user = try RecommendationParameters.id(try context.parameters.require("user"), name: "user")
                 return rawJSON(try await recommend(user: user, context: [], parameters))
             }
@@ -65,6 +66,7 @@ extension FeatureServer {
 
     /// A user's (or an anonymous session's) recommendations.
     func recommend(user: Int64?, context: [Int64], _ parameters: RecommendationParameters) async throws -> [UInt8] {
+        let started = ContinuousClock.now
         let model = try servedModel(parameters.recommender)
         let definition = model.definition
         var profile = LiveProfiles.Profile(liked: [], seen: [])
@@ -80,13 +82,20 @@ extension FeatureServer {
                 throw HTTPError(.notFound, message: "unknown user \(user): no interactions online or in the trained model")
             }
         }
+        let (k, offset) = parameters.wantsLLM ? llmDepth(parameters, model: model) : (parameters.k, parameters.offset)
         let query = RecommendationQuery(liked: profile.liked + context, exclude: context.isEmpty ? profile.seen : profile.seen.union(context), userFactors: factors,
-                                        k: parameters.k, offset: parameters.offset, filter: parameters.filter)
+                                        k: k, offset: offset, filter: parameters.filter)
         let answer = try await offloaded(inline: model.isLight(query)) { try model.recommend(query) }
         ServerMetrics.recommendations(user == nil ? "session" : "user", coldStart: answer.coldStart).increment()
         var extra: [String: JSONValue] = ["cold_start": .bool(answer.coldStart), "candidates": .integer(Int64(answer.candidates))]
         extra["user"] = user.map(JSONValue.integer) ?? .null
-        return Self.answer(model, items: answer.items, extra: extra)
+        guard parameters.wantsLLM else { return Self.answer(model, items: answer.items, extra: extra) }
+        let liked = profile.liked + context
+        let outcome = await withTaskExecutorPreference(ThreadPoolExecutor.shared) {
+            await llmStage(model, items: answer.items, liked: liked, parameters, started: started)
+        }
+        extra.merge(outcome.extra) { $1 }
+        return Self.answer(model, items: outcome.items, extra: extra, annotations: outcome.annotations)
     }
 
     /// The user's trained factors from the online store (nil when absent).
@@ -117,7 +126,8 @@ extension FeatureServer {
 
     /// The response body, written straight into bytes (this runs on every request): `extra`
     /// fields, then recommender, model_version and the items with their content.
-    static func answer(_ model: RecommendationModel, items: [Recommendation.Item], extra: [String: JSONValue]) -> [UInt8] {
+    static func answer(_ model: RecommendationModel, items: [Recommendation.Item], extra: [String: JSONValue],
+                       annotations: [Int64: LLMAnnotation] = [:]) -> [UInt8] {
         var b: [UInt8] = []
         b.reserveCapacity(200 + items.count * 320)
         func key(_ name: String) { b.append(UInt8(ascii: "\"")); b += name.utf8; b += "\":".utf8 }
@@ -143,7 +153,16 @@ extension FeatureServer {
                 if c > 0 { b.append(UInt8(ascii: ",")) }
                 key(name); number(x)
             }
-            b += "}}".utf8
+            b.append(UInt8(ascii: "}"))
+            if let note = annotations[item.item] {
+                if let rank = note.retrievalRank { b.append(UInt8(ascii: ",")); key("retrieval_rank"); value(.integer(Int64(rank))) }
+                if let score = note.llmScore { b.append(UInt8(ascii: ",")); key("llm_score"); number(score) }
+                if let e = note.explanation {
+                    b.append(UInt8(ascii: ",")); key("explanation")
+                    value(.object(["text": .string(e.text), "source": .string(e.source.rawValue)]))
+                }
+            }
+            b.append(UInt8(ascii: "}"))
         }
         b += "]}".utf8
         return b

@@ -83,6 +83,7 @@ extension FeatureServer {
         router.get("/metrics") { _, _ in
             ServerMetrics.registryAge.record(registry.ageSeconds)
             if let search { ServerMetrics.record(searchCache: search.statistics()) }
+            if let llm { ServerMetrics.record(explanationCache: llm.stage.cache.statistics) }
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: .init(byteBuffer: ByteBuffer(bytes: metrics.emitToBuffer())))
         }

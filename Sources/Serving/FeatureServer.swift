@@ -28,15 +28,20 @@ public struct FeatureServer: Sendable {
     public let recommendations: RecommendationService?
     /// Natural-language search over the recommenders' text indexes (nil: `/v1/search` answers 503).
     public let search: SearchService?
+    /// The recommendations' LLM stage: reranking and explanations (nil: requests asking for
+    /// them get the plain answer with `degraded_reason: "llm_not_loaded"`).
+    public let llm: LLMService?
     let historyDepth: Int
     let staleRetentionSeconds: Int
     let logger: Logger
 
     public init(configuration: ServerConfiguration, registry: RegistryCache, redis: RedisPool, postgres: PostgresPool,
                 metrics: PrometheusCollectorRegistry, historyDepth: Int, staleRetentionSeconds: Int,
-                recommendations: RecommendationService? = nil, search: SearchService? = nil, logger: Logger = Logger(label: "pantry.serve")) {
+                recommendations: RecommendationService? = nil, search: SearchService? = nil, llm: LLMService? = nil,
+                logger: Logger = Logger(label: "pantry.serve")) {
         self.recommendations = recommendations
         self.search = search
+        self.llm = llm
         self.configuration = configuration
         self.registry = registry
         self.redis = redis

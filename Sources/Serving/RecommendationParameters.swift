@@ -7,12 +7,21 @@ import Recommender
 /// range, and no unknown names (a typo is a 400 naming it, not a silent default).
 struct RecommendationParameters {
     static let listKeys = ["k", "offset", "genre", "year_min", "year_max", "recommender"]
+    /// The LLM stage's parameters, accepted by the user and session routes.
+    static let llmKeys = ["rerank", "explain", "deadline_ms"]
     static let maximumContext = 100
+    static let maximumDeadlineMilliseconds = 60_000
 
     var k = 10
     var offset = 0
     var filter = ItemFilter()
     var recommender: String?
+    /// Reorder the top candidates with the LLM reranker.
+    var rerank = false
+    /// Explain this many of the returned items (from the top); `explain=true` means up to 3.
+    var explain = 0
+    /// The LLM stage's time budget (nil: the server's default).
+    var deadlineMilliseconds: Int?
 
     init() {}
 
@@ -60,7 +69,28 @@ struct RecommendationParameters {
         let years: ClosedRange<Int>? = yearMin == nil && yearMax == nil ? nil : (yearMin ?? 0)...(yearMax ?? 9999)
         filter = ItemFilter(category: try string("genre"), years: years)
         recommender = try string("recommender")
+        func flag(_ name: String) throws -> Bool? {
+            switch fields[name] {
+            case nil, .null?: return nil
+            case .bool(let b)?: return b
+            case .string("true")? where fromQuery, .string("1")? where fromQuery: return true
+            case .string("false")? where fromQuery, .string("0")? where fromQuery: return false
+            case let other?: throw HTTPError(.badRequest, message: "\(name): \(other.shown), expected true or false")
+            }
+        }
+        rerank = try flag("rerank") ?? false
+        if let all = try? flag("explain") {
+            explain = all ? min(3, k) : 0
+        } else if fields["explain"] != nil {
+            guard let count = try? integer("explain", 0...k) else {
+                throw HTTPError(.badRequest, message: "explain: \(fields["explain"]!.shown), expected true, false or a count of items 0...\(k) (k)")
+            }
+            explain = count ?? 0
+        }
+        deadlineMilliseconds = try integer("deadline_ms", 1...Self.maximumDeadlineMilliseconds)
     }
+
+    var wantsLLM: Bool { rerank || explain > 0 }
 
     /// An id from the path.
     static func id(_ text: String, name: String) throws -> Int64 {
@@ -71,7 +101,7 @@ struct RecommendationParameters {
     /// `POST /v1/recommendations`: the list parameters plus `user` (optional) and `context`
     /// (recently viewed item ids, oldest first; unknown ids are ignored).
     static func body(_ fields: [String: JSONValue]) throws -> (user: Int64?, context: [Int64], RecommendationParameters) {
-        let allowed = listKeys + ["user", "context"]
+        let allowed = listKeys + llmKeys + ["user", "context"]
         for key in fields.keys where !allowed.contains(key) {
             throw HTTPError(.badRequest, message: "unknown field \"\(key)\" (expected \(allowed.joined(separator: ", ")))")
         }
@@ -97,6 +127,6 @@ struct RecommendationParameters {
         guard user != nil || !context.isEmpty else {
             throw HTTPError(.badRequest, message: "give a user, a context of recently viewed items, or both")
         }
-        return (user, context, try RecommendationParameters(fields: fields.filter { listKeys.contains($0.key) }, fromQuery: false))
+        return (user, context, try RecommendationParameters(fields: fields.filter { (listKeys + llmKeys).contains($0.key) }, fromQuery: false))
     }
 }

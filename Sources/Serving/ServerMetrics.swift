@@ -1,4 +1,5 @@
 import Metrics
+import Reranking
 import Synchronization
 import VectorIndex
 
@@ -62,6 +63,28 @@ enum ServerMetrics {
     static let searchCacheEvictions = Gauge(label: "pantry_search_cache_evictions")
     static let searchCacheExpirations = Gauge(label: "pantry_search_cache_expirations")
     static let searchCacheInvalidations = Gauge(label: "pantry_search_cache_invalidations")
+
+    /// LLM-stage outcomes per part (rerank, explain): done, or the degraded reason.
+    static func llm(_ part: String, _ outcome: String) -> Counter {
+        counter("llm \(part) \(outcome)", "pantry_llm_requests_total", [("part", part), ("outcome", outcome)])
+    }
+    static let llmCandidatesScored = Counter(label: "pantry_llm_candidates_scored_total")
+    static let llmExplanations = Counter(label: "pantry_llm_explanations_total")
+    static let llmTemplateExplanations = Counter(label: "pantry_llm_template_explanations_total")
+
+    /// The explanation cache's size, evictions and hit rate (refreshed at each scrape).
+    static func record(explanationCache s: ExplanationCache.Statistics) {
+        explanationCacheEntries.record(s.entries)
+        explanationCacheHits.record(s.hits)
+        explanationCacheMisses.record(s.misses)
+        explanationCacheHitRate.record(s.hitRatio)
+        explanationCacheEvictions.record(s.evictions)
+    }
+    static let explanationCacheEntries = Gauge(label: "pantry_explanation_cache_entries")
+    static let explanationCacheHits = Gauge(label: "pantry_explanation_cache_hits")
+    static let explanationCacheMisses = Gauge(label: "pantry_explanation_cache_misses")
+    static let explanationCacheHitRate = Gauge(label: "pantry_explanation_cache_hit_ratio")
+    static let explanationCacheEvictions = Gauge(label: "pantry_explanation_cache_evictions")
 
     static let profileUpdates = Counter(label: "pantry_live_profile_updates_total")
     static let redisErrors = Counter(label: "pantry_redis_errors_total")

@@ -50,11 +50,11 @@ struct RerankerTests {
 @Suite("Explainer")
 struct ExplainerTests {
     @Test("what is returned always passes the check: the model's text, or the template after two rejected attempts")
-    func faithfulByConstruction() throws {
+    func faithfulByConstruction() async throws {
         let engine = try RerankerTests.engine.get()
         let check = FaithfulnessCheckTests.check
         let explainer = Explainer(engine: engine, check: check)
-        let explanation = try explainer.explain(FaithfulnessCheckTests.facts)
+        let explanation = try await explainer.explain(FaithfulnessCheckTests.facts)
         #expect(check.violations(explanation.text, facts: FaithfulnessCheckTests.facts).isEmpty, "\(explanation.text)")
         switch explanation.source {
         case .model: #expect(explanation.rejected.count <= 1 && !explanation.text.isEmpty)
@@ -65,16 +65,16 @@ struct ExplainerTests {
     }
 
     @Test("the rule: a rejected text is regenerated once (stricter), then replaced by the template")
-    func fallback() throws {
+    func fallback() async throws {
         let explainer = Explainer(engine: try RerankerTests.engine.get(), check: FaithfulnessCheckTests.check)
         let facts = FaithfulnessCheckTests.facts
         var prompts: [Bool] = []
-        let twice = try explainer.explain(facts) { _, strict in prompts.append(strict); return "Like Toy Story (1995), a hit." }
+        let twice = try await explainer.explain(facts) { _, strict in prompts.append(strict); return "Like Toy Story (1995), a hit." }
         #expect(prompts == [false, true] && twice.source == .template && twice.text == facts.templateSentence)
         #expect(twice.rejected.map(\.violations) == [[.title("Toy Story"), .year(1995)], [.title("Toy Story"), .year(1995)]])
-        let second = try explainer.explain(facts) { _, strict in strict ? "An animated musical, like Beauty and the Beast." : "A 1993 classic." }
+        let second = try await explainer.explain(facts) { _, strict in strict ? "An animated musical, like Beauty and the Beast." : "A 1993 classic." }
         #expect(second.source == .model && second.text == "An animated musical, like Beauty and the Beast." && second.rejected.count == 1)
-        let empty = try explainer.explain(facts) { _, _ in "" }
+        let empty = try await explainer.explain(facts) { _, _ in "" }
         #expect(empty.source == .template)
     }
 
