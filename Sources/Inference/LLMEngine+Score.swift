@@ -56,7 +56,8 @@ extension LLMEngine {
     /// Several prefixes' continuations (e.g. several users' rerank requests) in one batched
     /// forward pass: one list of `next` log-probabilities per continuation, per group.
     public func nextTokenScores(_ groups: [ScoringGroup], next: [Int]) throws -> [[[Float]]] {
-        for t in next + groups.flatMap({ $0.continuations.flatMap { $0 } }) where t < 0 || t >= vocabularySize {
+        for t in next where t < 0 || t >= vocabularySize { throw InferenceError.invalidToken(t) }
+        for t in groups.flatMap({ $0.continuations.flatMap { $0 } }) where t < 0 || t >= config.vocabSize {
             throw InferenceError.invalidToken(t)
         }
         var batch: [BatchToken] = []

@@ -89,7 +89,7 @@ public final class ScoringScheduler: Sendable {
         guard prefix.count + longest <= engine.config.contextLength else {
             throw InferenceError.contextOverflow(needed: prefix.count + longest, limit: engine.config.contextLength)
         }
-        for t in prefix + continuations.flatMap({ $0 }) where t < 0 || t >= engine.vocabularySize { throw InferenceError.invalidToken(t) }
+        for t in prefix + continuations.flatMap({ $0 }) where t < 0 || t >= engine.config.vocabSize { throw InferenceError.invalidToken(t) }
         return try await withCheckedThrowingContinuation { continuation in
             let request = Request(prefix: prefix, continuations: continuations, deadline: deadline, continuation: continuation)
             let refusal = state.withLock { s -> InferenceError? in

@@ -42,8 +42,12 @@ struct RerankCommand: AsyncParsableCommand {
                 let llmRank = order.firstIndex(of: i)! + 1
                 print(String(format: "%3d  %3d  %7.3f  %@", i + 1, llmRank, cold.scores[i], Reranker.describe(items[i])))
             }
+            let tokens = items.reduce(0) { $0 + reranker.candidateTokens($1).count }, prefix = reranker.prefixTokens(liked: liked).count
+            let median = warm[warm.count / 2]
             print(String(format: "%d candidates on %d threads: %.0f ms with the user's prefix computed, %.0f ms (median of %d) with it cached",
-                         items.count, threads, cold.seconds * 1000, warm[warm.count / 2] * 1000, repeatCount))
+                         items.count, threads, cold.seconds * 1000, median * 1000, repeatCount))
+            print(String(format: "prompt: %d prefix tokens, %d candidate tokens (%.1f per candidate): %.0f candidate tokens/s",
+                         prefix, tokens, Double(tokens) / Double(max(1, items.count)), Double(tokens) / median))
         }
     }
 }

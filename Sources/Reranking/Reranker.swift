@@ -1,16 +1,18 @@
 import Inference
 import Recommender
 
-/// The LLM reranker's scores: for each candidate, log P("Yes") − log P("No") as the built-in
+/// The LLM reranker's scores: for each candidate, log P(" Yes") − log P(" No") as the built-in
 /// model's next token after a prompt that lists the user's recent likes (the shared prefix,
 /// evaluated once and kept in the engine's prefix cache, so the same user's next request
-/// reuses it) and then asks about the candidate (one short description each, all candidates
-/// in one batched forward pass).
+/// reuses it) and opens the assistant's answer, then one short line per candidate (all
+/// candidates in one batched forward pass). The answer is a verdict list, so a candidate's
+/// continuation is only its description and a colon (≈ 16 tokens):
 ///
 ///     <|im_start|>system  You recommend movies. Answer Yes or No.<|im_end|>
 ///     <|im_start|>user    Movies I liked recently: Toy Story (1995; Animation, Comedy); …
-///                         Would I enjoy this movie:│ Aladdin (1992; Animation, Musical)?<|im_end|>
-///     <|im_start|>assistant                                                 ↑ one per candidate
+///                         Would I enjoy each of these movies?<|im_end|>
+///     <|im_start|>assistant
+///     │Aladdin (1992; Animation, Musical): ← one per candidate; scored: " Yes" / " No"
 public struct Reranker: Sendable {
     public let engine: LLMEngine
     /// Liked items listed in the prompt (the most recent).
@@ -20,11 +22,11 @@ public struct Reranker: Sendable {
 
     public init(engine: LLMEngine) throws(RerankingError) {
         self.engine = engine
-        guard let yes = engine.tokenizer.encode("Yes", parseSpecial: false).first,
-              let no = engine.tokenizer.encode("No", parseSpecial: false).first, yes != no else {
-            throw RerankingError("the model's vocabulary cannot tell Yes from No")
+        let yes = engine.tokenizer.encode(" Yes", parseSpecial: false), no = engine.tokenizer.encode(" No", parseSpecial: false)
+        guard yes.count == 1, no.count == 1, yes != no else {
+            throw RerankingError("the model's vocabulary has no single tokens for \" Yes\" and \" No\"")
         }
-        (self.yes, self.no) = (yes, no)
+        (self.yes, self.no) = (yes[0], no[0])
     }
 
     /// One item as the prompt describes it.
@@ -35,19 +37,15 @@ public struct Reranker: Sendable {
     }
 
     /// The shared prefix's tokens for a user's likes (oldest first; the newest are listed).
-    func prefixTokens(liked: [ItemContent]) -> [Int] {
-        let tokenizer = engine.tokenizer
-        let start = tokenizer.encode("<|im_start|>", parseSpecial: true), end = tokenizer.encode("<|im_end|>", parseSpecial: true)
+    public func prefixTokens(liked: [ItemContent]) -> [Int] {
         let likes = liked.suffix(likesInPrompt).map(Self.describe).joined(separator: "; ")
-        return start + tokenizer.encode("system\nYou recommend movies. Answer Yes or No.") + end + tokenizer.encode("\n")
-            + start + tokenizer.encode("user\nMovies I liked recently: \(likes.isEmpty ? "none yet" : likes).\nWould I enjoy this movie:")
+        return engine.chatTokens([.system("You recommend movies. Answer Yes or No."),
+                                  .user("Movies I liked recently: \(likes.isEmpty ? "none yet" : likes).\nWould I enjoy each of these movies?")])
     }
 
-    /// A candidate's continuation: its description, the end of the user turn, the assistant header.
-    func candidateTokens(_ item: ItemContent) -> [Int] {
-        let tokenizer = engine.tokenizer
-        return tokenizer.encode(" " + Self.describe(item) + "?") + tokenizer.encode("<|im_end|>", parseSpecial: true)
-            + tokenizer.encode("\n") + tokenizer.encode("<|im_start|>", parseSpecial: true) + tokenizer.encode("assistant\n")
+    /// A candidate's continuation: its line of the verdict list, up to where the answer goes.
+    public func candidateTokens(_ item: ItemContent) -> [Int] {
+        engine.tokenizer.encode(Self.describe(item) + ":", parseSpecial: false)
     }
 
     /// log P(Yes) − log P(No) per candidate, in order.
