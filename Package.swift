@@ -172,7 +172,7 @@ let package = Package(
         .testTarget(name: "FeatureStoreTests", dependencies: ["Core", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "LocalServices", "DemoData", "TestSupport"]),
         .testTarget(name: "OnlineFeaturesTests", dependencies: ["Core", "OnlineFeatures", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: [
-            "Core", "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport", "Recommender", "Inference", "VectorIndex",
+            "Core", "Serving", "FeatureRegistry", "OfflineStore", "SchemaMigrations", "Postgres", "Redis", "LocalServices", "TestSupport", "Recommender", "Inference", "VectorIndex", "Reranking",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "Metrics", package: "swift-metrics"),

@@ -17,8 +17,8 @@ if [ $# -gt 0 ]; then
 else
   # The inference, vector-index, recommender and embedding-job tests are CPU-bound and would starve the server
   # tests' timeouts on a small machine, so the two groups run one after the other.
-  swift test --skip-build --skip InferenceTests --skip VectorIndexTests --skip RecommenderTests --skip TextEmbeddingsTests --skip RerankingTests
-  swift test --skip-build --filter "InferenceTests|VectorIndexTests|RecommenderTests|TextEmbeddingsTests|RerankingTests"
+  swift test --skip-build --skip InferenceTests --skip VectorIndexTests --skip RecommenderTests --skip TextEmbeddingsTests --skip RerankingTests --skip LLMRoutesTests
+  swift test --skip-build --filter "InferenceTests|VectorIndexTests|RecommenderTests|TextEmbeddingsTests|RerankingTests|LLMRoutesTests"
   # Once more per other kernel tier this CPU supports (the run above used the best one).
   for tier in $(.build/debug/pantry llm tiers --supported | tail -n +2); do
     echo "== inference and vector-index tests with PANTRY_CPU_TIER=$tier"

@@ -43,7 +43,7 @@ struct ServerFixture {
     ///   - prepare: runs after `apply`, before the server starts (loads data, trains), and may
     ///     return the recommendation service the server gets.
     ///   - search: the search service (sentence encoder and cache) the server gets.
-    static func run(redisURL: String? = nil, serverPostgresURL: String? = nil, maxBatchRows: Int = 100, search: SearchService? = nil,
+    static func run(redisURL: String? = nil, serverPostgresURL: String? = nil, maxBatchRows: Int = 100, search: SearchService? = nil, llm: LLMService? = nil,
                     repository makeRepository: (String) -> FeatureRepository = Self.repository,
                     prepare: (String, PostgresPool, RedisPool, RegistryCache) async throws -> RecommendationService? = { _, _, _, _ in nil },
                     configure: (inout ServerConfiguration) -> Void = { _ in }, _ body: (ServerFixture) async throws -> Void) async throws {
@@ -68,7 +68,7 @@ struct ServerFixture {
             let server = FeatureServer(
                 configuration: configuration,
                 registry: registry, redis: redis, postgres: serverPostgres ?? postgres, metrics: Self.metrics, historyDepth: 4, staleRetentionSeconds: 3_600,
-                recommendations: recommendations, search: search)
+                recommendations: recommendations, search: search, llm: llm)
             defer { server.close() }
             let application = server.application()
             let task = Task { try await application.run() }
@@ -119,5 +119,11 @@ struct ServerFixture {
     }
 
     func get(_ path: String) async throws -> HTTPResult { try await request("GET", path) }
+    /// A GET that may take long (the LLM stage in a debug build).
+    func slowGet(_ path: String) async throws -> HTTPResult {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.timeoutInterval = 300
+        return try await send(request)
+    }
     func post(_ path: String, _ body: String, token: String? = nil) async throws -> HTTPResult { try await request("POST", path, body: body, token: token) }
 }
