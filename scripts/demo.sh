@@ -106,6 +106,26 @@ echo "the same for user 42, personalised by their profile, then the same query a
 curl -s "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3&user=42" | show
 curl -s -o /dev/null -w "  repeated query answered in %{time_total} s: " "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3"
 curl -s "http://127.0.0.1:6566/v1/search?q=space+battles+with+aliens&k=3" | python3 -c 'import json, sys; print("cache", json.load(sys.stdin)["cache"])'
+
+step "the LLM stage: recommendations reranked and explained by the built-in SmolLM2 (checked facts only)"
+explained() {  # a reranked, explained answer: rank before → after, title, explanation
+  python3 -c 'import json, sys
+d = json.load(sys.stdin)
+if "error" in d: sys.exit("error: " + d["error"]["message"])
+print("  reranked: %s (%s candidates), explained: %s, degraded_reason: %s, explanations from the cache: %s" % (
+    d.get("reranked"), d.get("rerank_candidates"), d.get("explained"), d.get("degraded_reason"), d.get("explanations_cached")))
+for n, i in enumerate(d["items"], 1):
+    print("  %2d (was %2s)  %s (%s)" % (n, i.get("retrieval_rank", "-"), i["title"], i.get("year")))
+    e = i.get("explanation")
+    if e: print("      %s  [%s]" % (e["text"], e["source"]))'
+}
+for user in 42 7 301; do
+  echo "GET /v1/recommendations/$user?k=5&rerank=true&explain=3&deadline_ms=5000"
+  curl -s "http://127.0.0.1:6566/v1/recommendations/$user?k=5&rerank=true&explain=3&deadline_ms=5000" | explained
+done
+echo "the same for user 42 again (prefix and explanations cached), then with a 30 ms budget (degraded, not late):"
+curl -s -o /dev/null -w "  answered in %{time_total} s\n" "http://127.0.0.1:6566/v1/recommendations/42?k=5&rerank=true&explain=3&deadline_ms=5000"
+curl -s "http://127.0.0.1:6566/v1/recommendations/42?k=5&rerank=true&explain=3&deadline_ms=30" | explained
 kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
 cat <<'TRY'
 
@@ -115,6 +135,10 @@ Try next: start the server with `.build/release/pantry serve` (port 6566), then
   curl 'http://127.0.0.1:6566/v1/search?q=a+detective+mystery+in+the+fog&k=5&genre=Film-Noir'
   curl 'http://127.0.0.1:6566/v1/search?q=funny+animals&user=7&personalization=0.5'
   curl -s -X POST http://127.0.0.1:6566/v1/recommendations -d '{"user": 42, "context": [50], "k": 5}'
+  curl 'http://127.0.0.1:6566/v1/recommendations/42?k=10&rerank=true&explain=true&deadline_ms=500'
+  curl -s -X POST http://127.0.0.1:6566/v1/recommendations -d '{"context": [50, 181], "k": 5, "explain": 2}'
+  curl -s http://127.0.0.1:6566/metrics | grep -E 'pantry_llm|explanation_cache'
+  .build/release/pantry rerank --evaluate    # NDCG with and without the LLM rerank (validation and test)
   curl http://127.0.0.1:6566/openapi.yaml              curl -s http://127.0.0.1:6566/metrics | grep -E 'recommend|search'
   out/evaluation.md and out/evaluation.svg: metrics per model and the index's recall–speed curve
 TRY
