@@ -95,9 +95,13 @@ public final class LLMStage: Sendable {
     /// Explanations from the cache, the rest generated together (checked by `check`: the
     /// served catalogue's) if their measured time fits before `deadline`, else dropped (nil).
     /// What is generated is cached.
+    /// - Parameter onExplanation: called with the request's index and its explanation as each
+    ///   becomes available (cached ones first), for streaming.
     public func explain(_ requests: [(key: ExplanationCache.Key, facts: ExplanationFacts)], check: FaithfulnessCheck,
-                        deadline: ContinuousClock.Instant) async -> Explained {
+                        deadline: ContinuousClock.Instant,
+                        onExplanation: @Sendable (Int, Explainer.Explanation) -> Void = { _, _ in }) async -> Explained {
         var explanations = requests.map { cache.get($0.key) }
+        for (i, e) in explanations.enumerated() { if let e { onExplanation(i, e) } }
         let cached = explanations.count { $0 != nil }
         let missing = explanations.indices.filter { explanations[$0] == nil }
         guard !missing.isEmpty else { return Explained(explanations: explanations, cached: cached, degradation: nil) }
@@ -118,7 +122,10 @@ public final class LLMStage: Sendable {
                 }
             }
             var all: [(Int, Result<Explainer.Explanation, any Error>)] = []
-            for await outcome in group { all.append(outcome) }
+            for await outcome in group {
+                if case .success(let explanation) = outcome.1 { onExplanation(outcome.0, explanation) }
+                all.append(outcome)
+            }
             return all
         }
         var degradation: Degradation?

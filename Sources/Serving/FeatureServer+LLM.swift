@@ -21,6 +21,7 @@ extension FeatureServer {
         var items: [Recommendation.Item]
         var annotations: [Int64: LLMAnnotation] = [:]
         var extra: [String: JSONValue] = [:]
+        var degradation: LLMStage.Degradation?
     }
 
     /// How deep the candidate list must be for a request: a reranked page is cut from the
@@ -37,21 +38,29 @@ extension FeatureServer {
     /// `items`: the retrieval answer (from rank 1 when reranking, else the requested page).
     func llmStage(_ model: RecommendationModel, items: [Recommendation.Item], liked: [Int64], _ parameters: RecommendationParameters,
                   started: ContinuousClock.Instant) async -> LLMOutcome {
+        var outcome = await rerankStage(model, items: items, liked: liked, parameters, started: started)
+        await explainStage(&outcome, model, liked: liked, parameters, started: started)
+        return outcome
+    }
+
+    /// The reranked page (or the plain one), with `reranked`, `rerank_candidates` and
+    /// `degraded_reason` set for what was done so far.
+    func rerankStage(_ model: RecommendationModel, items: [Recommendation.Item], liked: [Int64], _ parameters: RecommendationParameters,
+                     started: ContinuousClock.Instant) async -> LLMOutcome {
         var outcome = LLMOutcome(items: items, extra: ["reranked": .bool(false), "explained": .bool(false)])
         guard let llm else {
             outcome.items = Array(items.prefix(parameters.k))
             outcome.extra["degraded_reason"] = .string("llm_not_loaded")
             return outcome
         }
-        let deadline = started + .milliseconds(parameters.deadlineMilliseconds ?? llm.configuration.defaultDeadlineMilliseconds)
-        var degradation: LLMStage.Degradation?
         var ordered = items
         if parameters.rerank {
             let settings = rerankSettings(model)
             let candidates = Array(items.prefix(settings.candidates))
             for (rank, item) in items.enumerated() { outcome.annotations[item.item] = LLMAnnotation(retrievalRank: rank + 1) }
             let contents = candidates.map { model.items[$0.item] ?? ItemContent(title: "item \($0.item)", year: nil, categories: []) }
-            let reranked = await llm.stage.rerank(liked: liked.compactMap { model.items[$0] }, candidates: contents, deadline: deadline)
+            let reranked = await llm.stage.rerank(liked: liked.compactMap { model.items[$0] }, candidates: contents,
+                                                  deadline: deadline(parameters, started: started))
             let scored = reranked.scores.count
             if scored > 0 {
                 let order = RerankBlend(weight: settings.weight).order(retrieval: candidates.prefix(scored).map(\.score), llm: reranked.scores)
@@ -61,29 +70,43 @@ extension FeatureServer {
                 ServerMetrics.llmCandidatesScored.increment(by: scored)
             }
             outcome.extra["rerank_candidates"] = .integer(Int64(scored))
-            degradation = reranked.degradation
+            outcome.degradation = reranked.degradation
             ServerMetrics.llm("rerank", reranked.degradation?.rawValue ?? "done").increment()
         }
         outcome.items = Array(ordered.dropFirst(parameters.rerank ? parameters.offset : 0).prefix(parameters.k))
-        if parameters.explain > 0 {
-            let requests = outcome.items.prefix(parameters.explain).compactMap { item -> (key: ExplanationCache.Key, facts: ExplanationFacts, item: Int64)? in
-                guard let facts = ExplanationFacts(item: item.item, liked: liked, model: model) else { return nil }
-                return (ExplanationCache.Key(facts: facts, item: item.item, modelVersion: model.version), facts, item.item)
-            }
-            let explained = await llm.stage.explain(requests.map { ($0.key, $0.facts) }, check: llm.check(for: model), deadline: deadline)
-            for (request, explanation) in zip(requests, explained.explanations) {
-                outcome.annotations[request.item, default: LLMAnnotation()].explanation = explanation
-                if let explanation {
-                    ServerMetrics.llmExplanations.increment()
-                    if explanation.source == .template { ServerMetrics.llmTemplateExplanations.increment() }
-                }
-            }
-            outcome.extra["explained"] = .bool(explained.explanations.allSatisfy { $0 != nil })
-            outcome.extra["explanations_cached"] = .integer(Int64(explained.cached))
-            degradation = degradation ?? explained.degradation
-            ServerMetrics.llm("explain", explained.degradation?.rawValue ?? "done").increment()
-        }
-        outcome.extra["degraded_reason"] = degradation.map { .string($0.rawValue) } ?? .null
+        outcome.extra["degraded_reason"] = outcome.degradation.map { .string($0.rawValue) } ?? .null
         return outcome
+    }
+
+    /// Explanations of the page's first `parameters.explain` items; `onExplanation` gets each
+    /// (its rank on the page, item, explanation) as it becomes available.
+    func explainStage(_ outcome: inout LLMOutcome, _ model: RecommendationModel, liked: [Int64], _ parameters: RecommendationParameters,
+                      started: ContinuousClock.Instant,
+                      onExplanation: @Sendable @escaping (Int, Int64, Explainer.Explanation) -> Void = { _, _, _ in }) async {
+        guard let llm, parameters.explain > 0 else { return }
+        let requests = outcome.items.prefix(parameters.explain).enumerated().compactMap { rank, item -> (key: ExplanationCache.Key, facts: ExplanationFacts, item: Int64, rank: Int)? in
+            guard let facts = ExplanationFacts(item: item.item, liked: liked, model: model) else { return nil }
+            return (ExplanationCache.Key(facts: facts, item: item.item, modelVersion: model.version), facts, item.item, rank)
+        }
+        let explained = await llm.stage.explain(requests.map { ($0.key, $0.facts) }, check: llm.check(for: model),
+                                                deadline: deadline(parameters, started: started)) { i, explanation in
+            onExplanation(requests[i].rank, requests[i].item, explanation)
+        }
+        for (request, explanation) in zip(requests, explained.explanations) {
+            outcome.annotations[request.item, default: LLMAnnotation()].explanation = explanation
+            if let explanation {
+                ServerMetrics.llmExplanations.increment()
+                if explanation.source == .template { ServerMetrics.llmTemplateExplanations.increment() }
+            }
+        }
+        outcome.extra["explained"] = .bool(explained.explanations.allSatisfy { $0 != nil })
+        outcome.extra["explanations_cached"] = .integer(Int64(explained.cached))
+        outcome.degradation = outcome.degradation ?? explained.degradation
+        outcome.extra["degraded_reason"] = outcome.degradation.map { .string($0.rawValue) } ?? .null
+        ServerMetrics.llm("explain", explained.degradation?.rawValue ?? "done").increment()
+    }
+
+    func deadline(_ parameters: RecommendationParameters, started: ContinuousClock.Instant) -> ContinuousClock.Instant {
+        started + .milliseconds(parameters.deadlineMilliseconds ?? llm?.configuration.defaultDeadlineMilliseconds ?? 1_000)
     }
 }

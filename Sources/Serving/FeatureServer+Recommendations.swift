@@ -18,6 +18,9 @@ extension FeatureServer {
                 let parameters = try RecommendationParameters(query: request.uri.queryParameters,
                                                               allowed: RecommendationParameters.listKeys + RecommendationParameters.llmKeys)
                 let user = try RecommendationParameters.id(try context.parameters.require("user"), name: "user")
+                if parameters.explain > 0, request.headers[.accept]?.contains("text/event-stream") == true {
+                    return try await streamRecommendations(user: user, context: [], parameters)
+                }
                 return rawJSON(try await recommend(user: user, context: [], parameters))
             }
         }
@@ -67,6 +70,26 @@ extension FeatureServer {
     /// A user's (or an anonymous session's) recommendations.
     func recommend(user: Int64?, context: [Int64], _ parameters: RecommendationParameters) async throws -> [UInt8] {
         let started = ContinuousClock.now
+        var retrieved = try await retrieve(user: user, context: context, parameters)
+        guard parameters.wantsLLM else { return Self.answer(retrieved.model, items: retrieved.items, extra: retrieved.extra) }
+        let outcome = await withTaskExecutorPreference(ThreadPoolExecutor.shared) {
+            await llmStage(retrieved.model, items: retrieved.items, liked: retrieved.liked, parameters, started: started)
+        }
+        retrieved.extra.merge(outcome.extra) { $1 }
+        return Self.answer(retrieved.model, items: outcome.items, extra: retrieved.extra, annotations: outcome.annotations)
+    }
+
+    /// The retrieval answer of a recommendation request (the reranker's candidates when the
+    /// request asks for the LLM stage) and the likes it was made from.
+    struct Retrieved: Sendable {
+        let model: RecommendationModel
+        let items: [Recommendation.Item]
+        var extra: [String: JSONValue]
+        /// The user's likes then the session's context, oldest first.
+        let liked: [Int64]
+    }
+
+    func retrieve(user: Int64?, context: [Int64], _ parameters: RecommendationParameters) async throws -> Retrieved {
         let model = try servedModel(parameters.recommender)
         let definition = model.definition
         var profile = LiveProfiles.Profile(liked: [], seen: [])
@@ -89,13 +112,7 @@ extension FeatureServer {
         ServerMetrics.recommendations(user == nil ? "session" : "user", coldStart: answer.coldStart).increment()
         var extra: [String: JSONValue] = ["cold_start": .bool(answer.coldStart), "candidates": .integer(Int64(answer.candidates))]
         extra["user"] = user.map(JSONValue.integer) ?? .null
-        guard parameters.wantsLLM else { return Self.answer(model, items: answer.items, extra: extra) }
-        let liked = profile.liked + context
-        let outcome = await withTaskExecutorPreference(ThreadPoolExecutor.shared) {
-            await llmStage(model, items: answer.items, liked: liked, parameters, started: started)
-        }
-        extra.merge(outcome.extra) { $1 }
-        return Self.answer(model, items: outcome.items, extra: extra, annotations: outcome.annotations)
+        return Retrieved(model: model, items: answer.items, extra: extra, liked: profile.liked + context)
     }
 
     /// The user's trained factors from the online store (nil when absent).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Inference
 import Recommender
 import Reranking
@@ -68,6 +71,22 @@ struct LLMRoutesTests {
             #expect(Self.field(again, "explanations_cached") as? Int == 2 && Self.field(again, "explained") as? Bool == true, "cached, so within 1 ms: \(again.body)")
             #expect(RecommendationRoutesTests.items(again).map { ($0["explanation"] as? [String: Any])?["text"] as? String }
                     == explanations.map { $0?["text"] as? String })
+
+            // Server-Sent Events: the list first, then each explanation, then what was done.
+            var stream = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)/v1/recommendations/17?k=3&rerank=true&explain=2")!)
+            stream.setValue("text/event-stream", forHTTPHeaderField: "Accept")
+            stream.timeoutInterval = 300
+            let (data, response) = try await URLSession.shared.data(for: stream)
+            #expect((response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type") == "text/event-stream")
+            let events = String(decoding: data, as: UTF8.self).components(separatedBy: "\n\n").filter { !$0.isEmpty }.map { block in
+                let lines = block.split(separator: "\n")
+                return (String(lines[0].dropFirst("event: ".count)), try? JSONSerialization.jsonObject(with: Data(lines[1].dropFirst("data: ".count).utf8)) as? [String: Any])
+            }
+            #expect(events.map(\.0) == ["recommendations", "explanation", "explanation", "done"], "\(String(decoding: data, as: UTF8.self))")
+            let listed = (events.first?.1?["items"] as? [[String: Any]])?.compactMap { $0["item"] as? Int } ?? []
+            #expect(listed.count == 3 && events.first?.1?["reranked"] as? Bool == true)
+            let explainedItems = events.filter { $0.0 == "explanation" }.compactMap { $0.1?["item"] as? Int }
+            #expect(Set(explainedItems) == Set(listed.prefix(2)) && events.last?.1?["explained"] as? Bool == true)
 
             for (query, mentions) in [("rerank=maybe", "rerank:"), ("explain=4&k=3", "explain:"), ("explain=lots", "explain:"), ("deadline_ms=0", "deadline_ms:"),
                                       ("deadline_ms=60001", "deadline_ms:"), ("deadline_ms=abc", "deadline_ms:"), ("rerank=true&rerank=false", "more than once")] {
