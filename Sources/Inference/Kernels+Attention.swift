@@ -1,3 +1,4 @@
+import Foundation
 /// Vector helpers for attention over the KV cache: a vectorised `exp` for the softmax and a
 /// register-resident weighted sum of value vectors.
 extension Kernels {
@@ -27,15 +28,36 @@ extension Kernels {
         return sum
     }
 
+    /// SwiGLU in place: `gate[i] = gate[i]·σ(gate[i])·up[i]`, with ``exp16`` (glibc's scalar
+    /// `expf` here cost ~3 % of a batched rerank).
+    static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
+        var i = 0
+        let g = UnsafeMutableRawPointer(gate), u = UnsafeRawPointer(up)
+        while i + 16 <= n {
+            let x = g.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            // exp(−x) overflows past 88: clamp (the product is then 0 to float precision).
+            let negated = (-x).replacing(with: 88, where: -x .> 88)
+            let y = x / (1 + exp16(negated)) * u.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            g.storeBytes(of: y, toByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n {
+            gate[i] = gate[i] / (1 + exp(-gate[i])) * up[i]
+            i += 1
+        }
+    }
+
     @inline(__always)
     static func exp16(_ y: SIMD16<Float>) -> SIMD16<Float> {
-        var r = SIMD16<Float>(), scale = SIMD16<Float>()
-        for i in 0..<16 {
-            let v = max(y[i], -87.0)
-            let k = (v * 1.442_695_04).rounded(.toNearestOrEven)
-            r[i] = v - k * 0.693_359_375 + k * 2.121_944_4e-4
-            scale[i] = Float(bitPattern: UInt32(truncatingIfNeeded: Int32(k) &+ 127) &<< 23)
-        }
+        // Whole-vector range reduction (a per-lane loop with a checked Int32 conversion does
+        // not vectorise); masks, not the unspecialised generic pointwiseMax.
+        let v = y.replacing(with: -87.0, where: y .< -87.0)
+        let k = (v * 1.442_695_04).rounded(.toNearestOrEven)
+        let r = v - k * 0.693_359_375 + k * 2.121_944_4e-4
+        // k is a whole number in −126...128: adding 1.5·2²³ puts it in the low mantissa bits.
+        let integer = unsafeBitCast(k + 12_582_912.0, to: SIMD16<Int32>.self) &- 0x4B40_0000
+        let exponent = (integer &+ 127) &<< 23
+        let scale = unsafeBitCast(exponent, to: SIMD16<Float>.self)
         var p = SIMD16<Float>(repeating: 1.987_569_1e-4)
         p = p * r + 1.398_199_9e-3
         p = p * r + 8.333_451_9e-3

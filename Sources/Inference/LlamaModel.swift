@@ -169,12 +169,7 @@ final class LlamaModel: @unchecked Sendable {
             let ffnIn = quantizeIfNeeded(xb.pointer, xq, rows: n)
             WeightMatrix.multiply([(layer.wGate, hb.pointer, ffn), (layer.wUp, hb2.pointer, ffn)],
                                   xb.pointer, ffnIn, batch: n, pool: pool)
-            forEachRow(n) { b in
-                for i in b * ffn..<(b + 1) * ffn {
-                    let g = hb.pointer[i]
-                    hb.pointer[i] = g / (1 + exp(-g)) * hb2.pointer[i]
-                }
-            }
+            forEachRow(n) { b in Kernels.swiGLU(hb.pointer + b * ffn, hb2.pointer + b * ffn, count: ffn) }
             let downIn = quantizeIfNeeded(hb.pointer, hq, rows: n)
             layer.wDown.multiply(hb.pointer, downIn, batch: n, into: xb.pointer, outStride: dim, pool: pool)
             forEachRow(n) { b in for i in b * dim..<(b + 1) * dim { x.pointer[i] += xb.pointer[i] } }

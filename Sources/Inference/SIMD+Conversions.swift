@@ -51,8 +51,11 @@
     clamped.replace(with: 127, where: clamped .> 127)
     clamped.replace(with: -127, where: clamped .< -127)
     let finite = clamped.replacing(with: 0, where: v .!= v)
+    // Whole numbers in ±127: adding 1.5·2²³ puts them in the low mantissa bits, so no
+    // per-lane checked Float→Int conversion (which kept this loop scalar).
+    let integers = unsafeBitCast(finite + 12_582_912.0, to: SIMD16<Int32>.self) &- 0x4B40_0000
     var r = SIMD16<Int8>()
-    for i in 0..<16 { r[i] = Int8(truncatingIfNeeded: Int32(finite[i])) }
+    for i in 0..<16 { r[i] = Int8(truncatingIfNeeded: integers[i]) }
     return r
 }
 

@@ -40,7 +40,7 @@ struct RerankCommand: AsyncParsableCommand {
             let order = cold.scores.indices.sorted { cold.scores[$0] > cold.scores[$1] }
             for (i, item) in answer.items.prefix(items.count).enumerated() {
                 let llmRank = order.firstIndex(of: i)! + 1
-                print(String(format: "%3d  %3d  %7.3f  %@", i + 1, llmRank, cold.scores[i], Reranker.describe(items[i])))
+                print(String(format: "%3d  %3d  %7.3f  %@", i + 1, llmRank, cold.scores[i], Reranker.describeCandidate(items[i])))
             }
             let tokens = items.reduce(0) { $0 + reranker.candidateTokens($1).count }, prefix = reranker.prefixTokens(liked: liked).count
             let median = warm[warm.count / 2]

@@ -6,13 +6,13 @@ import Recommender
 /// evaluated once and kept in the engine's prefix cache, so the same user's next request
 /// reuses it) and opens the assistant's answer, then one short line per candidate (all
 /// candidates in one batched forward pass). The answer is a verdict list, so a candidate's
-/// continuation is only its description and a colon (≈ 16 tokens):
+/// continuation is only its title, genres and a colon (≈ 11 tokens):
 ///
 ///     <|im_start|>system  You recommend movies. Answer Yes or No.<|im_end|>
 ///     <|im_start|>user    Movies I liked recently: Toy Story (1995; Animation, Comedy); …
 ///                         Would I enjoy each of these movies?<|im_end|>
 ///     <|im_start|>assistant
-///     │Aladdin (1992; Animation, Musical): ← one per candidate; scored: " Yes" / " No"
+///     │Aladdin (Animation, Musical): ← one per candidate; scored: " Yes" / " No"
 public struct Reranker: Sendable {
     public let engine: LLMEngine
     /// Liked items listed in the prompt (the most recent).
@@ -29,11 +29,18 @@ public struct Reranker: Sendable {
         (self.yes, self.no) = (yes[0], no[0])
     }
 
-    /// One item as the prompt describes it.
+    /// A liked item as the prompt lists it: display title, year and genres.
     public static func describe(_ item: ItemContent) -> String {
         let details = ([item.year.map(String.init)].compactMap { $0 } + [item.categories.joined(separator: ", ")].filter { !$0.isEmpty })
             .joined(separator: "; ")
         return Titles.display(item.title) + (details.isEmpty ? "" : " (\(details))")
+    }
+
+    /// A candidate's line: display title and genres. No year: the tokenizer spells numbers
+    /// digit by digit, so a year is five of a line's ≈ 16 tokens, and candidate tokens are
+    /// what a rerank costs (the likes prefix is computed once per user).
+    public static func describeCandidate(_ item: ItemContent) -> String {
+        Titles.display(item.title) + (item.categories.isEmpty ? "" : " (\(item.categories.joined(separator: ", ")))")
     }
 
     /// The shared prefix's tokens for a user's likes (oldest first; the newest are listed).
@@ -45,7 +52,7 @@ public struct Reranker: Sendable {
 
     /// A candidate's continuation: its line of the verdict list, up to where the answer goes.
     public func candidateTokens(_ item: ItemContent) -> [Int] {
-        engine.tokenizer.encode(Self.describe(item) + ":", parseSpecial: false)
+        engine.tokenizer.encode(Self.describeCandidate(item) + ":", parseSpecial: false)
     }
 
     /// log P(Yes) − log P(No) per candidate, in order.

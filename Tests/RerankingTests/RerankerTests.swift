@@ -44,6 +44,8 @@ struct RerankerTests {
     func describe() {
         #expect(Reranker.describe(Self.liked[1]) == "The Lion King (1994; Animation, Children's, Musical)")
         #expect(Reranker.describe(ItemContent(title: "Untitled", year: nil, categories: [])) == "Untitled")
+        #expect(Reranker.describeCandidate(Self.liked[1]) == "The Lion King (Animation, Children's, Musical)")
+        #expect(Reranker.describeCandidate(ItemContent(title: "Untitled", year: 2001, categories: [])) == "Untitled")
     }
 }
 
