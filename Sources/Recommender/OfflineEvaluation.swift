@@ -62,8 +62,21 @@ public struct OfflineEvaluation: Sendable {
         public var validation: [String: RankingMetrics] = [:]
     }
 
-    public func run(target: Target, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
-        let started = Date()
+    /// The protocol's two splits and what validation chose, shared by every use of it.
+    struct TunedSplits {
+        let catalogue: IdIndex
+        /// train/test, and train split again into fit/validation.
+        let outer: EvaluationSplit, inner: EvaluationSplit
+        let tuned: Tuned
+
+        /// The positives a target's models are fitted on, and the held-out items they are scored against.
+        func fitAndTruth(_ target: Target) -> (train: [Interaction], truth: [Int64: Set<Int64>]) {
+            target == .test ? (outer.train, outer.testItems) : (inner.train, inner.testItems)
+        }
+    }
+
+    /// Splits the positives and tunes every hyperparameter on validation (inner split only).
+    func splitAndTune(progress: (String) -> Void) throws -> TunedSplits {
         let positives = data.positives(minimumWeight: definition.minimumPositiveWeight)
         guard !positives.isEmpty else { throw RecommenderError("no positives (weight ≥ \(definition.minimumPositiveWeight)) in \(definition.interactions.view)") }
         let catalogue = data.catalogue
@@ -74,9 +87,36 @@ public struct OfflineEvaluation: Sendable {
         }
         progress("split: \(outer.testItems.count) test users, \(outer.test.count) test rows, \(outer.train.count) train rows; validation: \(inner.testItems.count) users, \(inner.test.count) rows")
         let tuned = try tune(fit: inner.train, validation: inner.testItems, catalogue: catalogue, progress: progress)
-        let (train, truth) = target == .test ? (outer.train, outer.testItems) : (inner.train, inner.testItems)
+        return TunedSplits(catalogue: catalogue, outer: outer, inner: inner, tuned: tuned)
+    }
+
+    /// Every model fitted on `train` with the hyperparameters validation chose.
+    func fitTuned(_ train: [Interaction], _ splits: TunedSplits) throws -> Models {
+        let tuned = splits.tuned
+        return try fit(train, catalogue: splits.catalogue, als: tuned.als, easeLambda: tuned.easeLambda).withRecency(tuned.recencyHalfLife)
+    }
+
+    /// The query the served path answers for a user of the fitted models: their training
+    /// positives as likes (oldest first), all excluded, and their ALS factors; nil for a user
+    /// without training positives. Also the likes' catalogue positions.
+    func servedQuery(user: Int64, _ models: Models, k: Int) -> (query: RecommendationQuery, positions: [Int32])? {
+        guard let u = models.matrix.users.position(of: user).map(Int.init), let positions = models.liked[user] else { return nil }
+        let f = models.als.parameters.factors
+        let liked = positions.map { models.matrix.items.ids[Int($0)] }
+        return (RecommendationQuery(liked: liked, exclude: Set(liked), userFactors: Array(models.als.userFactors[u * f..<(u + 1) * f]), k: k), positions)
+    }
+
+    public func run(target: Target, progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let started = Date()
+        return try run(target: target, splits: try splitAndTune(progress: progress), started: started, progress: progress)
+    }
+
+    /// `run` after the tuning (`started`: when the whole run began, for its time).
+    func run(target: Target, splits: TunedSplits, started: Date = Date(), progress: (String) -> Void = { _ in }) throws -> EvaluationReport {
+        let (catalogue, outer, inner, tuned) = (splits.catalogue, splits.outer, splits.inner, splits.tuned)
+        let (train, truth) = splits.fitAndTruth(target)
         let fitStarted = Date()
-        let models = try fit(train, catalogue: catalogue, als: tuned.als, easeLambda: tuned.easeLambda).withRecency(tuned.recencyHalfLife)
+        let models = try fitTuned(train, splits)
         let fitSeconds = Date().timeIntervalSince(fitStarted)
         var rows: [EvaluationReport.Row] = []
         var lists: [String: [Int64: [Int64]]] = [:]
@@ -116,12 +156,10 @@ public struct OfflineEvaluation: Sendable {
         let f = models.als.parameters.factors
         var profiles: [(query: [Float], seen: Set<Int64>)] = []
         for user in truth.keys {
-            guard let u = models.matrix.users.position(of: user).map(Int.init), let positions = models.liked[user] else { continue }
-            let liked = positions.map { models.matrix.items.ids[Int($0)] }
-            let query = RecommendationQuery(liked: liked, exclude: Set(liked), userFactors: Array(models.als.userFactors[u * f..<(u + 1) * f]), k: definition.k)
+            guard let (query, positions) = servedQuery(user: user, models, k: definition.k) else { continue }
             servedLists[user] = try served.recommend(query).items.map(\.item)
-            let recency = recencyWeights(count: liked.count, halfLife: served.definition.recencyHalfLife)
-            if let q = weightedMean(rows: served.alsVectors, dimensions: f, positions: positions.map(Int.init), weights: recency) { profiles.append((q, Set(liked))) }
+            let recency = recencyWeights(count: positions.count, halfLife: served.definition.recencyHalfLife)
+            if let q = weightedMean(rows: served.alsVectors, dimensions: f, positions: positions.map(Int.init), weights: recency) { profiles.append((q, query.exclude)) }
         }
         let curve = IndexCurve(model: served, profiles: profiles, k: definition.k)
         lists["served"] = servedLists

@@ -14,7 +14,7 @@ extension RecommenderDefinition {
 
     public static func load(yaml text: String, file: String) throws -> RecommenderDefinition {
         let doc = try YAMLNode.document(text, file: file, expected: "a recommender definition")
-            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output", "profile", "ranking"])
+            .mapping(allowed: ["name", "project", "interactions", "positive", "items", "collaborative", "ease", "evaluation", "output", "profile", "ranking", "rerank"])
         let interactionsNode = try doc.required("interactions", expected: "a mapping with view, user, item and optionally weight")
         let interactions = try interactionsNode.mapping(allowed: ["view", "user", "item", "weight", "kind", "kinds"])
         var definition = RecommenderDefinition(
@@ -135,6 +135,7 @@ extension RecommenderDefinition {
                 definition.ranking[keyPath: path] = value
             }
         }
+        if let node = doc["rerank"] { definition.rerank = try RerankSettings(node) }
         if let node = doc["output"] {
             let o = try node.mapping(allowed: ["item_view", "user_view", "feature", "index"])
             definition.output = Output(itemView: try o.required("item_view", expected: "a view keyed by the item, for item factors").string(),

@@ -39,6 +39,21 @@ public struct RecommenderDefinition: Sendable, Equatable {
         public var contentCandidates = 20
     }
 
+    /// The LLM reranking stage (`rerank:` in the YAML): how many of the served path's top
+    /// candidates the LLM scores, how many of the user's recent likes its prompt lists, and the
+    /// weight of its standardised score in the final order (`RerankBlend`; 0 keeps retrieval's
+    /// order), as `pantry rerank --evaluate` chose it on validation.
+    public struct RerankSettings: Sendable, Equatable {
+        public static let candidateRange = 1...100, likesRange = 1...50
+        public var candidates = 20
+        public var weight: Float = 0
+        public var likes = 8
+
+        public init(candidates: Int = 20, weight: Float = 0, likes: Int = 8) {
+            (self.candidates, self.weight, self.likes) = (candidates, weight, likes)
+        }
+    }
+
     public struct Items: Sendable, Equatable {
         /// A view keyed by the item entity holding the content features.
         public var view: String
@@ -94,4 +109,6 @@ public struct RecommenderDefinition: Sendable, Equatable {
     public var recencyHalfLife: Double?
     /// Live profiles keep each user's newest this many interactions online.
     public var profileLimit = 500
+    /// The LLM reranking stage's settings (nil: no `rerank:` block).
+    public var rerank: RerankSettings?
 }

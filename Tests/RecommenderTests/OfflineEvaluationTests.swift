@@ -25,13 +25,15 @@ struct OfflineEvaluationTests {
         return RecommenderData(interactions: interactions, items: items)
     }
 
-    @Test("validation and test runs: lists hold k unseen items, every model beats nothing, the hybrid beats popularity")
+    @Test("validation and test runs: lists hold k unseen items, every model beats nothing, the hybrid beats popularity; the served candidates of both targets")
     func slice() throws {
         var definition = try RecommenderDefinition.load(path: RecommenderDefinitionTests.root + "/Config/recommenders/movielens.yaml")
         definition.collaborative.iterations = 5
         definition.easeLambdas = [50, 200]
         let data = try Self.slice()
-        let report = try OfflineEvaluation(definition: definition, data: data).run(target: .test)
+        let evaluation = OfflineEvaluation(definition: definition, data: data)
+        let splits = try evaluation.splitAndTune { _ in }  // tuned once for the run and the candidates
+        let report = try evaluation.run(target: .test, splits: splits)
         #expect(report.counts.items == 400)
         #expect(report.counts.testRows == 5 * report.counts.testUsers)
         let train = Set(EvaluationSplit(positives: data.positives(minimumWeight: 4)).train.map { "\($0.user):\($0.item)" })
@@ -55,5 +57,30 @@ struct OfflineEvaluationTests {
         #expect(EvaluationChart.svg(report).contains("<polyline"))
         let csv = try #require(report.recommendationsCSV(model: "hybrid"))
         #expect(csv.split(separator: "\n").count == 1 + 10 * report.counts.testUsers)
+        try Self.checkCandidates(try evaluation.candidates(depth: 20, splits: splits), data: data, served: ndcg["served"]!)
+    }
+
+    /// Both targets' served top N: retrieval scores falling, never a training positive, the
+    /// users' training likes in order, the truth of the split; the first k are the `served` row's
+    /// answer (the same NDCG up to the HNSW graphs, built again on two threads).
+    static func checkCandidates(_ candidates: OfflineEvaluation.Candidates, data: RecommenderData, served: Double) throws {
+        #expect(candidates.k == 10 && candidates.depth == 20 && candidates.catalogueSize == 400 && candidates.items == data.items)
+        let outer = EvaluationSplit(positives: data.positives(minimumWeight: 4)), inner = EvaluationSplit(positives: outer.train)
+        for (target, split) in [(candidates.validation, inner), (candidates.test, outer)] {
+            #expect(target.truth == split.testItems)
+            #expect(target.users.map(\.user) == split.testItems.keys.sorted())
+            var liked: [Int64: [Int64]] = [:]
+            for p in split.train { liked[p.user, default: []].append(p.item) }
+            for user in target.users {
+                #expect(user.liked == liked[user.user])
+                #expect(user.candidates.count == 20 && Set(user.candidates).count == 20 && Set(user.candidates).isDisjoint(with: user.liked))
+                #expect(zip(user.scores, user.scores.dropFirst()).allSatisfy { $0 >= $1 }, "user \(user.user): \(user.scores)")
+            }
+        }
+        let top = RankingMetrics(lists: Dictionary(uniqueKeysWithValues: candidates.test.users.map { ($0.user, Array($0.candidates.prefix(10))) }),
+                                 relevant: candidates.test.truth, k: 10, catalogueSize: 400)
+        #expect(abs(top.ndcg - served) < 0.01, "candidates \(top.ndcg), served \(served)")
+        #expect(throws: RecommenderError.self) { try OfflineEvaluation(definition: try RecommenderDefinition.load(
+            path: RecommenderDefinitionTests.root + "/Config/recommenders/movielens.yaml"), data: data).candidates(depth: 0) }
     }
 }

@@ -36,12 +36,32 @@ struct RecommenderDefinitionTests {
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nprofile: {max_items: 0}\n", "profile.max_items", "1...100000"),
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nitems: {view: m, text: movie_text}\n", "items.text", "view:feature"),
         ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nitems: {view: m, text_weight: -1}\n", "items.text_weight", "0...100"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {candidates: 0}\n", "rerank.candidates", "an integer in 1...100"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {candidates: 101}\n", "rerank.candidates", "an integer in 1...100"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {candidates: many}\n", "rerank.candidates", "an integer in 1...100"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {likes: 51}\n", "rerank.likes", "an integer in 1...50"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {weight: -0.1}\n", "rerank.weight", "a finite weight ≥ 0"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {weight: .inf}\n", "rerank.weight", "a finite weight ≥ 0"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: {wieght: 1}\n", "rerank.wieght", "unknown key"),
+        ("name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\nrerank: 3\n", "rerank", "a mapping"),
     ])
     func errors(yaml: String, path: String, mentions: String) {
         let error = #expect(throws: DefinitionError.self) { try RecommenderDefinition.load(yaml: yaml, file: "r.yaml") }
         #expect(error?.path == path)
         #expect(error?.line != nil)
         #expect(error.map { "\($0)".contains(mentions) } == true, "\(String(describing: error))")
+    }
+
+    @Test("the rerank block: absent is nil, given keys override the defaults (candidates 20, likes 8, weight 0)")
+    func rerank() throws {
+        let base = "name: r\nproject: p\ninteractions: {view: v, user: u, item: i}\n"
+        #expect(try RecommenderDefinition.load(yaml: base, file: "r.yaml").rerank == nil)
+        #expect(try RecommenderDefinition.load(yaml: base + "rerank: {}\n", file: "r.yaml").rerank
+                == RecommenderDefinition.RerankSettings(candidates: 20, weight: 0, likes: 8))
+        let full = try RecommenderDefinition.load(yaml: base + "rerank:\n  candidates: 100\n  weight: 0.3\n  likes: 1\n", file: "r.yaml")
+        #expect(full.rerank == RecommenderDefinition.RerankSettings(candidates: 100, weight: 0.3, likes: 1))
+        #expect(try RecommenderDefinition.load(yaml: base + "rerank: {weight: 2}\n", file: "r.yaml").rerank
+                == RecommenderDefinition.RerankSettings(candidates: 20, weight: 2, likes: 8))
     }
 
     @Test("checks against the feature definitions name the field and what exists")
