@@ -16,8 +16,6 @@ public final class LLMStage: Sendable {
         /// Explanation generations waiting for a decoding slot before new ones are dropped.
         public var explanationQueue = 16
         public var explanationCacheEntries = 10_000
-        /// Liked items listed in the rerank prompt.
-        public var likesInPrompt = 8
         public init() {}
     }
 
@@ -49,8 +47,7 @@ public final class LLMStage: Sendable {
     private let explanationSeconds = Mutex(0.4)
 
     public init(engine: LLMEngine, configuration: Configuration = Configuration()) throws {
-        var reranker = try Reranker(engine: engine)
-        reranker.likesInPrompt = configuration.likesInPrompt
+        let reranker = try Reranker(engine: engine)
         self.reranker = reranker
         cache = ExplanationCache(capacity: configuration.explanationCacheEntries)
         var scoringConfiguration = ScoringScheduler.Configuration()
@@ -69,7 +66,10 @@ public final class LLMStage: Sendable {
 
     /// LLM scores (log P(Yes) − log P(No)) for as many of `candidates`, in the order given, as
     /// fit before `deadline` by the measured cost; fewer than two fitting means no rerank.
-    public func rerank(liked: [ItemContent], candidates: [ItemContent], deadline: ContinuousClock.Instant) async -> Reranked {
+    /// `likes`: the most recent liked items listed in the prompt.
+    public func rerank(liked: [ItemContent], candidates: [ItemContent], likes: Int = 8, deadline: ContinuousClock.Instant) async -> Reranked {
+        var reranker = self.reranker
+        reranker.likesInPrompt = likes
         let prefix = reranker.prefixTokens(liked: liked)
         let continuations = candidates.map(reranker.candidateTokens)
         let estimate = scoring.estimate

@@ -31,8 +31,10 @@ extension FeatureServer {
         return (min(RecommendationModel.maximumDepth, max(parameters.offset + parameters.k, rerankSettings(model).candidates)), 0)
     }
 
-    func rerankSettings(_ model: RecommendationModel) -> (candidates: Int, weight: Float) {
-        (llm?.configuration.rerankCandidates ?? 20, llm?.configuration.rerankWeight ?? 1)
+    /// The definition's `rerank` block (candidates, blend weight chosen on validation, likes
+    /// in the prompt), or its defaults.
+    func rerankSettings(_ model: RecommendationModel) -> RecommenderDefinition.RerankSettings {
+        model.definition.rerank ?? RecommenderDefinition.RerankSettings()
     }
 
     /// `items`: the retrieval answer (from rank 1 when reranking, else the requested page).
@@ -59,7 +61,7 @@ extension FeatureServer {
             let candidates = Array(items.prefix(settings.candidates))
             for (rank, item) in items.enumerated() { outcome.annotations[item.item] = LLMAnnotation(retrievalRank: rank + 1) }
             let contents = candidates.map { model.items[$0.item] ?? ItemContent(title: "item \($0.item)", year: nil, categories: []) }
-            let reranked = await llm.stage.rerank(liked: liked.compactMap { model.items[$0] }, candidates: contents,
+            let reranked = await llm.stage.rerank(liked: liked.compactMap { model.items[$0] }, candidates: contents, likes: settings.likes,
                                                   deadline: deadline(parameters, started: started))
             let scored = reranked.scores.count
             if scored > 0 {

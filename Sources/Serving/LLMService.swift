@@ -3,17 +3,13 @@ import Recommender
 import Reranking
 import Synchronization
 
-/// The server's LLM stage and its settings: the default deadline and, per served model
-/// version, the faithfulness check built from that model's catalogue (titles and genres an
+/// The server's LLM stage and its settings: the default deadline (the rerank settings are
+/// the recommender definition's `rerank` block) and, per served model version, the faithfulness check built from that model's catalogue (titles and genres an
 /// explanation must not invent).
 public final class LLMService: Sendable {
     public struct Configuration: Sendable {
         /// The LLM stage's budget when a request gives no `deadline_ms`.
         public var defaultDeadlineMilliseconds = 1_000
-        /// Candidates the reranker scores (the top of the retrieval list).
-        public var rerankCandidates = 20
-        /// The blend's LLM weight (``RerankBlend``).
-        public var rerankWeight: Float = 1
         public init() {}
     }
 

@@ -22,8 +22,7 @@ struct LLMRoutesTests {
         var stage = LLMStage.Configuration()
         stage.rerankQueue = rerankQueue
         var configuration = LLMService.Configuration()
-        configuration.rerankCandidates = 4
-        configuration.defaultDeadlineMilliseconds = 60_000
+        configuration.defaultDeadlineMilliseconds = 600_000  // a debug build on a busy machine is slow
         return LLMService(stage: try LLMStage(engine: try engine.get(), configuration: stage), configuration: configuration)
     }
 
@@ -32,7 +31,8 @@ struct LLMRoutesTests {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         try await ServerFixture.run(llm: llm, repository: RecommendationRoutesTests.repository, prepare: { project, postgres, redis, registry in
-            try await RecommendationRoutesTests.prepare(project: project, postgres: postgres, redis: redis, registry: registry, folder: folder)
+            try await RecommendationRoutesTests.prepare(project: project, postgres: postgres, redis: redis, registry: registry, folder: folder,
+                                                        extra: "rerank: {candidates: 4, weight: 1, likes: 5}")
         }, body)
     }
 

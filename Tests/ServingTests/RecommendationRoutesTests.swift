@@ -37,7 +37,7 @@ struct RecommendationRoutesTests {
     /// With `texts`, each movie also gets the text embedding of `texts(movie)` in `movie_text`
     /// and the definition uses them (a text index for search).
     static func prepare(project: String, postgres: PostgresPool, redis: RedisPool, registry: RegistryCache, folder: String,
-                        texts: (@Sendable (Int) -> String, SentenceEncoder)? = nil) async throws -> RecommendationService {
+                        texts: (@Sendable (Int) -> String, SentenceEncoder)? = nil, extra: String = "") async throws -> RecommendationService {
         let repository = registry.repository
         let definition = try RecommenderDefinition.load(yaml: """
             name: toy
@@ -50,6 +50,7 @@ struct RecommendationRoutesTests {
             output: {item_view: movie_als, user_view: user_als, feature: factors, index: \(folder)/toy.hnsw}
             profile: {recency_half_life: 3}
             ranking: {weights: {ease: 1, als_liked_items: 0.5, als_user_factors: 0.25, content: 0.25}}
+            \(extra)
             """, file: "toy.yaml")
         try await postgres.withConnection { connection in
             let pgvector = try OfflineTable.hasPgvector(connection)
