@@ -14,18 +14,10 @@
 #   Benchmarks/rerank.sh      (= Benchmarks/run.sh rerank)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
-swift build $(bash scripts/release-flags.sh) --product pantry
-PANTRY=.build/release/pantry
-PANTRY_BIN=$PANTRY bash scripts/services.sh up >/dev/null
-source .pantry/services.env
+source Benchmarks/prepare.sh
 $PANTRY train movielens --no-materialize | tail -1
 PORT=16570
-DIR=$(mktemp -d)
-trap 'kill $SERVE_PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
-PANTRY_LOG_LEVEL=warning $PANTRY serve --port $PORT --llm-threads 2 > "$DIR/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$PORT/health && break; sleep 0.1; done
+serve $PORT --llm-threads 2
 reason=$(curl -s "http://127.0.0.1:$PORT/v1/recommendations/1?k=3&rerank=true&deadline_ms=10000" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("degraded_reason"))')
 [ "$reason" = None ] || { echo "the LLM stage does not answer (degraded_reason: $reason):"; cat "$DIR/serve.log"; exit 1; }
 lua() {  # lua NAME QUERY USERS: requests for random users (USERS=random) or 20 users in turn (USERS=warm)
@@ -86,6 +78,7 @@ hits, misses = metric("pantry_explanation_cache_hits") - hits0, metric("pantry_e
 print(f"  {int(hits)} hits, {int(misses)} misses: hit rate {hits / max(1, hits + misses):.1%}")
 PY
 kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
+SERVE_PID=
 echo
 echo "faithfulness of raw generations (pantry explain --sample 200, report in out/explanations.md):"
 $PANTRY explain --sample 200 | tail -8

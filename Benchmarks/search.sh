@@ -10,20 +10,12 @@
 #   Benchmarks/search.sh      (= Benchmarks/run.sh search)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
-swift build $(bash scripts/release-flags.sh) --product pantry
-PANTRY=.build/release/pantry
-PANTRY_BIN=$PANTRY bash scripts/services.sh up >/dev/null
-source .pantry/services.env
+source Benchmarks/prepare.sh
 # The text embeddings and a model version with the text index (incremental: quick when done).
 $PANTRY job run Jobs/embed_movie_text.yaml
 $PANTRY train movielens --no-materialize | tail -1
 PORT=16569
-DIR=$(mktemp -d)
-trap 'kill $SERVE_PID 2>/dev/null || true; rm -rf "$DIR"' EXIT
-PANTRY_LOG_LEVEL=warning $PANTRY serve --port $PORT > "$DIR/serve.log" 2>&1 &
-SERVE_PID=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null http://127.0.0.1:$PORT/health && break; sleep 0.1; done
+serve $PORT --llm none
 curl -sf "http://127.0.0.1:$PORT/v1/search?q=toys&k=1" > /dev/null || { echo "search does not answer:"; curl -s "http://127.0.0.1:$PORT/v1/search?q=toys&k=1"; cat "$DIR/serve.log"; exit 1; }
 cat > "$DIR/new.lua" <<'LUA'
 local words = {"heartwarming", "animated", "film", "about", "toys", "space", "war", "love", "story", "dark", "comedy",
