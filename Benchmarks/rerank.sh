@@ -84,4 +84,4 @@ echo "faithfulness of raw generations (pantry explain --sample 200, report in ou
 $PANTRY explain --sample 200 | tail -8
 echo
 echo "NDCG with and without the LLM rerank (pantry rerank --evaluate):"
-$PANTRY rerank --evaluate --users "${RERANK_USERS:-300}" 2>/dev/null | tail -12
+$PANTRY rerank --evaluate --users "${RERANK_USERS:-200}" 2>/dev/null | tail -12

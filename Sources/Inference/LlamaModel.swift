@@ -242,6 +242,7 @@ final class LlamaModel: @unchecked Sendable {
                 let length = t.position + 1
                 // Scores, walking the cache in contiguous runs (no per-position lookups).
                 var maxScore = -Float.infinity
+                var blockMax = SIMD16<Float>(repeating: -.infinity)
                 var p = 0
                 while p < length {
                     let r = t.cache.run(l, from: p)
@@ -250,7 +251,8 @@ final class LlamaModel: @unchecked Sendable {
                     if hd == 64 {
                         while i + 16 <= count {
                             Kernels.scores16x64(qh, r.keys + i * kvDim + kvOffset, stride: kvDim, scale: scale, into: sc + p + i)
-                            for j in i..<i + 16 { maxScore = max(maxScore, sc[p + j]) }
+                            let block = UnsafeRawPointer(sc + p + i).loadUnaligned(as: SIMD16<Float>.self)
+                            blockMax.replace(with: block, where: block .> blockMax)
                             i += 16
                         }
                     }
@@ -262,6 +264,7 @@ final class LlamaModel: @unchecked Sendable {
                     }
                     p += count
                 }
+                for j in 0..<16 where blockMax[j] > maxScore { maxScore = blockMax[j] }
                 let inv = 1 / Kernels.expShifted(sc, count: length, shift: maxScore)
                 for i in 0..<length { sc[i] *= inv }
                 let out = attp + b * c.qDim + h * hd
