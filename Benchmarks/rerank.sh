@@ -5,9 +5,11 @@
 #   rerank            … &rerank=true          (20 candidates; random users: the likes prefix is
 #                                              usually not cached)
 #   rerank, warm      … &rerank=true          (20 users over and over: the prefix is cached)
-#   rerank + explain  … &rerank=true&explain=3 (random users: explanations not cached)
+#   explain           … &explain=3            (random users: explanations not cached)
+#   both              … &rerank=true&explain=3
 # each at 1 and 4 connections, three runs of 15 s, medians (deadline_ms=10000: nothing is cut, so
-# the figures are the full work). LLM throughput = candidates scored per second (from /metrics).
+# the figures are the full work). LLM throughput: candidates scored and explanations generated
+# per second (from /metrics).
 # Then: the explanation cache's hit rate on a replay (300 requests of 60 users, Zipf-like), the
 # faithfulness of raw generations (pantry explain --sample 200) and NDCG with and without rerank
 # (pantry rerank --evaluate, on $RERANK_USERS users per split; 0 = all).
@@ -34,28 +36,31 @@ LUA
 lua plain "" random
 lua rerank "&rerank=true&deadline_ms=10000" random
 lua warm "&rerank=true&deadline_ms=10000" warm
-lua explain "&rerank=true&explain=3&deadline_ms=10000" random
+lua explain "&explain=3&deadline_ms=10000" random
+lua both "&rerank=true&explain=3&deadline_ms=10000" random
 source Benchmarks/wrk.sh
-scored() { curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^pantry_llm_candidates_scored_total/ {print $2}' | tail -1; }
-runs() {  # runs NAME CONNECTIONS → "requests/s p50 p99 candidates/s" medians of three 15 s runs
+counters() {  # candidates scored and explanations generated so far
+  curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^pantry_llm_candidates_scored_total/ {c=$2} /^pantry_llm_explanations_generated_total/ {e=$2} END {print c+0, e+0}'
+}
+runs() {  # runs NAME CONNECTIONS → "requests/s p50 p99 candidates/s explanations/s", medians of three 15 s runs
   : > "$DIR/$1-$2.txt"
   for _ in 1 2 3; do
-    local before after line
-    before=$(scored); before=${before:-0}
+    local c0 e0 c1 e1 line
+    read -r c0 e0 < <(counters)
     line=$(wrk -t1 -c"$2" -d15s --latency -s "$DIR/$1.lua" "http://127.0.0.1:$PORT" 2>&1)
     grep -q "Non-2xx" <<< "$line" && echo "NON-2XX responses in $1" >&2
-    after=$(scored); after=${after:-0}
-    awk -v c="$(( ${after%.*} - ${before%.*} ))" '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s %s %s %.1f\n", r, p50, p99, c / 15}' <<< "$line" >> "$DIR/$1-$2.txt"
+    read -r c1 e1 < <(counters)
+    awk -v c="$((c1 - c0))" -v e="$((e1 - e0))" '/Requests\/sec/ {r=$2} /^ +50%/ {p50=$2} /^ +99%/ {p99=$2} END {printf "%s %s %s %.1f %.2f\n", r, p50, p99, c / 15, e / 15}' <<< "$line" >> "$DIR/$1-$2.txt"
   done
   median < "$DIR/$1-$2.txt"
 }
 echo "load before: $(uptime | sed 's/.*load average: //')"
 wrk -t1 -c1 -d3s -s "$DIR/warm.lua" "http://127.0.0.1:$PORT" > /dev/null  # warm-up: cost estimates, warm prefixes
-printf "%-18s %5s %12s %10s %10s %14s\n" scenario conns "requests/s" p50 p99 "candidates/s"
-for name in plain rerank warm explain; do
+printf "%-18s %5s %12s %10s %10s %14s %16s\n" scenario conns "requests/s" p50 p99 "candidates/s" "explanations/s"
+for name in plain rerank warm explain both; do
   for connections in 1 4; do
-    read -r rps p50 p99 cps < <(runs "$name" "$connections")
-    printf "%-18s %5s %12s %10s %10s %14s\n" "$name" "$connections" "$rps" "$p50" "$p99" "$cps"
+    read -r rps p50 p99 cps eps < <(runs "$name" "$connections")
+    printf "%-18s %5s %12s %10s %10s %14s %16s\n" "$name" "$connections" "$rps" "$p50" "$p99" "$cps" "$eps"
   done
 done
 curl -s "http://127.0.0.1:$PORT/metrics" | grep -E "^pantry_llm_requests_total" || true

@@ -96,11 +96,9 @@ extension FeatureServer {
         }
         for (request, explanation) in zip(requests, explained.explanations) {
             outcome.annotations[request.item, default: LLMAnnotation()].explanation = explanation
-            if let explanation {
-                ServerMetrics.llmExplanations.increment()
-                if explanation.source == .template { ServerMetrics.llmTemplateExplanations.increment() }
-            }
         }
+        ServerMetrics.llmExplanations.increment(by: explained.generated)
+        ServerMetrics.llmTemplateExplanations.increment(by: explained.generatedTemplates)
         outcome.extra["explained"] = .bool(explained.explanations.allSatisfy { $0 != nil })
         outcome.extra["explanations_cached"] = .integer(Int64(explained.cached))
         outcome.degradation = outcome.degradation ?? explained.degradation

@@ -69,7 +69,8 @@ enum ServerMetrics {
         counter("llm \(part) \(outcome)", "pantry_llm_requests_total", [("part", part), ("outcome", outcome)])
     }
     static let llmCandidatesScored = Counter(label: "pantry_llm_candidates_scored_total")
-    static let llmExplanations = Counter(label: "pantry_llm_explanations_total")
+    /// Explanations generated (not answered from the cache), and of those, template sentences.
+    static let llmExplanations = Counter(label: "pantry_llm_explanations_generated_total")
     static let llmTemplateExplanations = Counter(label: "pantry_llm_template_explanations_total")
 
     /// The explanation cache's size, evictions and hit rate (refreshed at each scrape).
