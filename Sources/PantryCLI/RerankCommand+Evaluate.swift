@@ -28,8 +28,9 @@ extension RerankCommand {
                                           progress: { bar.update($0, of: $1) })
         bar.finish()
         let result = scored.evaluate()
-        let summary = String(format: "%d validation and %d test users, %d candidates each, %d likes in the prompt; LLM scoring %.0f s on %d threads (protocol and candidates %.0f s)",
-                             result.users.validation, result.users.test, result.candidates, settings.likes, result.scoringSeconds, threads, retrievalSeconds)
+        let summary = String(format: "%d of %d validation and %d of %d test users, %d candidates each, %d likes in the prompt; LLM scoring %.0f s on %d threads (protocol and candidates %.0f s)",
+                             result.users.validation, input.validation.users.count, result.users.test, input.test.users.count, result.candidates,
+                             settings.likes, result.scoringSeconds, threads, retrievalSeconds)
         print("\n" + result.table)
         print(String(format: "chosen weight (best validation NDCG@%d): %g", result.k, result.chosenWeight))
         print(summary)
