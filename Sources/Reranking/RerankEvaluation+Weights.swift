@@ -1,3 +1,4 @@
+import Core
 import Recommender
 
 extension RerankEvaluation {
@@ -22,13 +23,37 @@ extension RerankEvaluation {
         return Double(changed.count) / Double(target.users.count)
     }
 
+    /// A random order of each user's candidates, the same for a user and `round` every time
+    /// (Fisher–Yates driven by SplitMix64).
+    static func randomOrder(round: UInt64) -> (ScoredUser) -> [Int] {
+        { user in
+            var generator = SplitMix64(seed: SplitMix64.mix(UInt64(bitPattern: user.user) ^ SplitMix64.mix(round)))
+            return Array(user.candidates.indices).shuffled(using: &generator)
+        }
+    }
+
+    /// The mean metrics of `rounds` random orders: what reordering the candidates without any
+    /// signal gives, the floor an LLM order is compared with.
+    func randomMetrics(_ target: ScoredTarget, rounds: Int = 10) -> RankingMetrics {
+        var mean = RankingMetrics()
+        let share = 1 / Double(rounds)
+        for round in 0..<rounds {
+            let m = metrics(target, order: Self.randomOrder(round: UInt64(round)))
+            mean.ndcg += m.ndcg * share; mean.precision += m.precision * share; mean.recall += m.recall * share
+            mean.map += m.map * share; mean.hitRate += m.hitRate * share; mean.coverage += m.coverage * share
+            mean.users = m.users
+        }
+        return mean
+    }
+
     static func blendOrder(_ weight: Float) -> (ScoredUser) -> [Int] {
         { RerankBlend(weight: weight).order(retrieval: $0.retrieval, llm: $0.llm) }
     }
 
     /// Tries every weight on validation and keeps the one with the best NDCG@k (ties: the
-    /// smaller weight); reports retrieval alone, the blend at that weight and the LLM's order
-    /// alone on validation and test. Test figures play no part in the choice.
+    /// smaller weight); reports retrieval alone, the blend at that weight, the LLM's order alone
+    /// and random orders (the mean of 10) on validation and test. Test figures play no part in
+    /// the choice.
     public func evaluate(weights: [Float] = Self.weights) -> RerankEvaluationReport {
         precondition(!weights.isEmpty && weights.allSatisfy { $0 >= 0 && $0.isFinite }, "weights finite and ≥ 0")
         var grid: [RerankEvaluationReport.GridPoint] = []
@@ -45,7 +70,9 @@ extension RerankEvaluation {
             recommender: recommender, k: k, chosenWeight: best.weight,
             rows: [row("retrieval (served order)", weight: 0, Self.retrievalOrder),
                    row("blend at chosen weight", weight: best.weight, Self.blendOrder(best.weight)),
-                   row("LLM order alone", weight: nil, \.llmOrder)],
+                   row("LLM order alone", weight: nil, \.llmOrder),
+                   .init(model: "random order (mean of 10)", weight: nil, validation: randomMetrics(validation), test: randomMetrics(test),
+                         changedTopK: (changedTopK(validation, order: Self.randomOrder(round: 0)), changedTopK(test, order: Self.randomOrder(round: 0))))],
             grid: grid, users: (validation.users.count, test.users.count),
             candidates: (validation.users + test.users).map(\.candidates.count).max() ?? 0,
             scoringSeconds: scoringSeconds)

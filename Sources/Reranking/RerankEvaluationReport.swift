@@ -5,11 +5,11 @@ import Recommender
 public struct RerankEvaluationReport: Sendable {
     public struct Row: Sendable {
         public var model: String
-        /// The blend weight (nil: the LLM's order alone).
+        /// The blend weight (nil: not a blend).
         public var weight: Float?
         public var validation: RankingMetrics
         public var test: RankingMetrics
-        /// Shares of users whose top k items differ from retrieval's.
+        /// Shares of users whose top k items differ from retrieval's (random orders: the first).
         public var changedTopK: (validation: Double, test: Double)
     }
 
@@ -24,7 +24,7 @@ public struct RerankEvaluationReport: Sendable {
     public var k: Int
     /// The weight with the best validation NDCG@k (ties: the smaller).
     public var chosenWeight: Float
-    /// Retrieval alone, the blend at the chosen weight, the LLM's order alone.
+    /// Retrieval alone, the blend at the chosen weight, the LLM's order alone, random orders.
     public var rows: [Row]
     public var grid: [GridPoint]
     public var users: (validation: Int, test: Int)

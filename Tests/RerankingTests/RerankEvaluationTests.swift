@@ -66,6 +66,15 @@ struct RerankEvaluationTests {
         #expect(blend.test == metrics(evaluation.test, RerankEvaluation.blendOrder(report.chosenWeight)))
         #expect(llm.validation == metrics(evaluation.validation, \.llmOrder) && llm.validation.ndcg == 1)
         #expect(retrieval.changedTopK.validation == 0 && retrieval.changedTopK.test == 0 && llm.changedTopK.validation > 0)
+        // Random orders: the same every time, different per round, and (with 2 of 20 relevant)
+        // far from the LLM's perfect validation order.
+        let random = rows["random order (mean of 10)"]!
+        #expect(report.rows.count == 4 && random.validation == evaluation.randomMetrics(evaluation.validation))
+        #expect(RerankEvaluation.lists(evaluation.test, order: RerankEvaluation.randomOrder(round: 3))
+                == RerankEvaluation.lists(evaluation.test, order: RerankEvaluation.randomOrder(round: 3)))
+        #expect(RerankEvaluation.lists(evaluation.test, order: RerankEvaluation.randomOrder(round: 3))
+                != RerankEvaluation.lists(evaluation.test, order: RerankEvaluation.randomOrder(round: 4)))
+        #expect(random.validation.ndcg > 0.1 && random.validation.ndcg < 0.6 && random.validation.users == 30)
         // Weights tried in any order give the same grid and choice.
         #expect(evaluation.evaluate(weights: RerankEvaluation.weights.reversed()).chosenWeight == report.chosenWeight)
     }
