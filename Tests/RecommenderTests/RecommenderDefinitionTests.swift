@@ -22,6 +22,7 @@ struct RecommenderDefinitionTests {
         #expect(try definition.interactions.weight(value: nil, kind: nil) == nil)
         #expect(throws: RecommenderError.self) { try definition.interactions.weight(value: nil, kind: "zap") }
         #expect(definition.output?.easeMatrix == "out/movielens-als-ease.f32")
+        #expect(definition.rerank == RecommenderDefinition.RerankSettings(candidates: 20, weight: 0, likes: 8))
     }
 
     @Test("errors name the file, line and key", arguments: [
