@@ -86,7 +86,7 @@ kill $SERVE_PID; wait $SERVE_PID 2>/dev/null || true
 SERVE_PID=
 echo
 echo "faithfulness of raw generations (pantry explain --sample 200, report in out/explanations.md):"
-$PANTRY explain --sample 200 | tail -8
+$PANTRY explain --sample 200 2>/dev/null | tail -10
 echo
 echo "NDCG with and without the LLM rerank (pantry rerank --evaluate):"
 $PANTRY rerank --evaluate --users "${RERANK_USERS:-200}" 2>/dev/null | tail -12
