@@ -45,20 +45,23 @@ extension BatchScheduler {
         let now = ContinuousClock.now
         var finished: [(Request, Result<GenerationResult, any Error>)] = []
         var batch: [BatchToken] = []
-        var owners: [Request] = [] // request of each logits row, in batch order
+        var owners: [(request: Request, remembers: Bool)] = [] // request of each logits row, in batch order
         for r in active {
             if let d = r.deadline, now > d {
                 finished.append((r, .failure(InferenceError.deadlineExceeded)))
                 continue
             }
             if r.consumed < r.prompt.count {
-                // Prefill a chunk of the prompt; logits only after its last token.
-                let end = min(r.prompt.count, r.consumed + configuration.prefillChunk)
+                // Prefill a chunk of the prompt, ending at the shared prefix to remember if it is
+                // in reach; logits only after the prompt's (or the shared prefix's) last token.
+                var end = min(r.prompt.count, r.consumed + configuration.prefillChunk)
+                if r.rememberAt > r.consumed { end = min(end, r.rememberAt) }
                 for i in r.consumed..<end {
                     batch.append(BatchToken(cache: r.cache, position: r.cache.count + (i - r.consumed), token: r.prompt[i],
-                                            wantsLogits: i == r.prompt.count - 1))
+                                            wantsLogits: i == r.prompt.count - 1 || i == r.rememberAt - 1))
                 }
-                if end == r.prompt.count { owners.append(r) }
+                if end == r.rememberAt { owners.append((r, true)) }
+                if end == r.prompt.count { owners.append((r, false)) }
                 r.consumed = end
             } else if let t = r.nextToken {
                 if r.cache.count + 1 > min(engine.config.contextLength, r.cache.capacityLimit) {
@@ -67,21 +70,31 @@ extension BatchScheduler {
                     continue
                 }
                 batch.append(BatchToken(cache: r.cache, position: r.cache.count, token: t, wantsLogits: true))
-                owners.append(r)
+                owners.append((r, false))
             } else if r.readyLogits != nil {
-                owners.append(r) // whole prompt was cached: sample from the stored logits
+                owners.append((r, false)) // whole prompt was cached: sample from the stored logits
             }
         }
         var rows: [[Float]] = []
         do {
+            let t0 = ContinuousClock.now
             if !batch.isEmpty { rows = try engine.run(batch) }
+            if ProcessInfo.processInfo.environment["TRACE_STEPS"] != nil { FileHandle.standardError.write(Data("step \(ContinuousClock.now) active \(active.count) tokens \(batch.count) \(ContinuousClock.now - t0)\n".utf8)) }
         } catch {
             for r in active where !finished.contains(where: { $0.0 === r }) { finished.append((r, .failure(error))) }
             retire(finished)
             return
         }
         var rowIndex = 0
-        for r in owners {
+        for (r, remembers) in owners {
+            if remembers {
+                // The shared prefix is complete: remember it, and go on in a fork of its cache.
+                engine.prefixes.insert(PrefixState(tokens: Array(r.prompt[..<r.rememberAt]), cache: r.cache, lastLogits: rows[rowIndex]))
+                r.cache = KVCache(parent: r.cache)
+                r.rememberAt = 0
+                rowIndex += 1
+                continue
+            }
             let logits: [Float]
             if let ready = r.readyLogits, r.nextToken == nil, r.session.tokens.isEmpty, batch.allSatisfy({ $0.cache !== r.cache }) {
                 logits = ready

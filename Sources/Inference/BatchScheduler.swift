@@ -35,10 +35,13 @@ public final class BatchScheduler: Sendable {
         var consumed: Int
         var nextToken: Int?
         var readyLogits: [Float]?
+        /// The prompt's first `rememberAt` tokens are stored in the engine's prefix store once
+        /// evaluated (0: nothing to remember).
+        var rememberAt: Int
 
         init(prompt: [Int], session: GenerationSession, deadline: ContinuousClock.Instant?,
              onToken: (@Sendable (GeneratedToken) -> Void)?, continuation: CheckedContinuation<GenerationResult, any Error>,
-             cache: KVCache, consumed: Int, readyLogits: [Float]?) {
+             cache: KVCache, consumed: Int, readyLogits: [Float]?, rememberAt: Int) {
             self.prompt = prompt
             self.session = session
             self.deadline = deadline
@@ -47,6 +50,7 @@ public final class BatchScheduler: Sendable {
             self.cache = cache
             self.consumed = consumed
             self.readyLogits = readyLogits
+            self.rememberAt = rememberAt
         }
     }
 
@@ -80,8 +84,11 @@ public final class BatchScheduler: Sendable {
         try await generate(promptTokens: engine.tokenize(prompt), options: options, deadline: deadline, onToken: onToken)
     }
 
+    /// - Parameter sharedPrefix: how many leading prompt tokens other requests share (a fixed
+    ///   instruction): they are remembered in the engine's prefix store once evaluated, so later
+    ///   requests start after them.
     public func generate(promptTokens: [Int], options: GenerationOptions = GenerationOptions(),
-                         deadline: ContinuousClock.Instant? = nil,
+                         deadline: ContinuousClock.Instant? = nil, sharedPrefix: Int = 0,
                          onToken: (@Sendable (GeneratedToken) -> Void)? = nil) async throws -> GenerationResult {
         guard !promptTokens.isEmpty else { throw InferenceError.emptyPrompt }
         guard promptTokens.count + options.maxTokens <= engine.config.contextLength else {
@@ -92,11 +99,12 @@ public final class BatchScheduler: Sendable {
         let hit = engine.prefixes.longestPrefix(of: promptTokens)
         let cache = hit.map { KVCache(parent: $0.cache) } ?? engine.makeCache()
         let consumed = hit?.tokens.count ?? 0
+        let rememberAt = consumed < sharedPrefix && sharedPrefix < promptTokens.count ? sharedPrefix : 0
         let session = GenerationSession(engine: engine, options: options, promptTokenCount: promptTokens.count)
         return try await withCheckedThrowingContinuation { continuation in
             let request = Request(prompt: promptTokens, session: session, deadline: deadline, onToken: onToken,
                                   continuation: continuation, cache: cache, consumed: consumed,
-                                  readyLogits: consumed == promptTokens.count ? hit?.lastLogits : nil)
+                                  readyLogits: consumed == promptTokens.count ? hit?.lastLogits : nil, rememberAt: rememberAt)
             let accepted = state.withLock { s -> Bool in
                 if s.stopped { return false }
                 s.waiting.append(request)

@@ -76,6 +76,9 @@ struct ExplainCommand: AsyncParsableCommand {
             print("returned text failing the check (\(row.final.source.rawValue)): \(row.final.text)")
         }
         let seconds = rows.map(\.seconds).sorted()
+        let prompts = rows.map { explainer.prompt($0.facts, strict: false) }
+        let promptTokens = Double(prompts.map(\.tokens.count).reduce(0, +)) / n, sharedTokens = Double(prompts.map(\.shared).reduce(0, +)) / n
+        let generatedTokens = Double(rows.map { explainer.engine.tokenize($0.first, parseSpecial: false).count }.reduce(0, +)) / n
         var kinds: [String: Int] = [:]
         for row in rows { for v in row.violations { kinds[String(describing: v).split(separator: " ").first.map(String.init) ?? "?", default: 0] += 1 } }
         var text = "# Explanation faithfulness (`pantry explain --sample \(count)`)\n\n"
@@ -86,6 +89,8 @@ struct ExplainCommand: AsyncParsableCommand {
         text += String(format: "| returned as the template sentence | %d (%.1f %%) |\n", rows.count - fromModel, 100 * Double(rows.count - fromModel) / n)
         text += String(format: "| returned texts faithful | %d of %d (%.1f %%) |\n", returnedFaithful, rows.count, 100 * Double(returnedFaithful) / n)
         text += String(format: "| seconds per explanation, p50 / p90 | %.2f / %.2f |\n", seconds[seconds.count / 2], seconds[seconds.count * 9 / 10])
+        text += String(format: "| prompt tokens per explanation, mean (of them the shared, cached instruction) | %.1f (%.1f) |\n", promptTokens, sharedTokens)
+        text += String(format: "| tokens of a first generation, mean | %.1f |\n", generatedTokens)
         text += "| violations in raw generations by kind | \(kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) |\n\n"
         text += "## Labelled sample (first 30 pairs)\n\n| user | item | raw generation | label |\n|---|---|---|---|\n"
         for row in rows.prefix(30) {

@@ -41,24 +41,52 @@ public struct Explainer: Sendable {
         return lines.joined(separator: "\n")
     }
 
-    func prompt(_ facts: ExplanationFacts, strict: Bool) -> [Int] {
-        var instruction = "Facts:\n\(Self.factLines(facts))\n\nIn one sentence, tell the user why they may like \(Titles.display(facts.title)). Use only these facts."
-        if strict { instruction += " Do not name any other movie, genre, year or number." }
-        return engine.chatTokens([.system("You explain movie recommendations briefly and truthfully."), .user(instruction)])
+    static let system = "You explain movie recommendations briefly and truthfully."
+
+    /// The instruction comes before the item's facts, so that it is the same leading tokens for
+    /// every item (evaluated once, then read from the prefix cache).
+    static func instruction(strict: Bool) -> String {
+        "In one sentence, tell the user why they may like this movie. Use only these facts."
+            + (strict ? " Do not name any other movie, genre, year or number." : "") + "\nFacts:\n"
+    }
+
+    /// How the answer starts: written into the assistant's turn, so the model continues a
+    /// sentence about this item instead of restating the facts (and the title costs prompt
+    /// tokens, not decoding steps).
+    static func opening(_ facts: ExplanationFacts) -> String { "You may like \(Titles.display(facts.title)) because" }
+
+    /// The prompt's tokens (ending with the answer's opening) and how many of them lead every
+    /// prompt of that variant (the instruction).
+    public func prompt(_ facts: ExplanationFacts, strict: Bool) -> (tokens: [Int], shared: Int) {
+        let tokens = engine.chatTokens([.system(Self.system), .user(Self.instruction(strict: strict) + Self.factLines(facts))])
+            + engine.tokenize(Self.opening(facts), parseSpecial: false)
+        let probe = engine.chatTokens([.system(Self.system), .user(Self.instruction(strict: strict))])
+        return (tokens, zip(tokens, probe).prefix { $0 == $1 }.count)
     }
 
     /// Greedy, cut at the first newline or `maxTokens`.
     var options: GenerationOptions { GenerationOptions(maxTokens: maxTokens, sampling: .greedy, stop: ["\n"], stopAtEOS: true) }
 
-    /// The raw generation for a prompt variant (first attempt or the stricter retry).
-    public func generate(_ facts: ExplanationFacts, strict: Bool = false) throws -> String {
-        try engine.generate(promptTokens: prompt(facts, strict: strict), options: options).text.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// The opening and its continuation; empty if the model added nothing.
+    static func answer(_ facts: ExplanationFacts, continuation: String) -> String {
+        let text = continuation.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard text.contains(where: { $0.isLetter || $0.isNumber }) else { return "" }
+        return opening(facts) + (text.first?.isPunctuation == true ? "" : " ") + text
     }
 
-    /// The same generation through a batching scheduler (decoded together with other requests).
+    /// The raw generation for a prompt variant (first attempt or the stricter retry).
+    public func generate(_ facts: ExplanationFacts, strict: Bool = false) throws -> String {
+        let prompt = prompt(facts, strict: strict)
+        if prompt.shared > 0 { _ = try engine.prefill(Array(prompt.tokens[..<prompt.shared])) }
+        return Self.answer(facts, continuation: try engine.generate(promptTokens: prompt.tokens, options: options).text)
+    }
+
+    /// The same generation through a batching scheduler (decoded together with other requests;
+    /// the instruction's tokens are remembered there).
     public func generate(_ facts: ExplanationFacts, strict: Bool, scheduler: BatchScheduler, deadline: ContinuousClock.Instant?) async throws -> String {
-        try await scheduler.generate(promptTokens: prompt(facts, strict: strict), options: options, deadline: deadline).text
-            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let prompt = prompt(facts, strict: strict)
+        let result = try await scheduler.generate(promptTokens: prompt.tokens, options: options, deadline: deadline, sharedPrefix: prompt.shared)
+        return Self.answer(facts, continuation: result.text)
     }
 
     public func explain(_ facts: ExplanationFacts) async throws -> Explanation {
