@@ -3,8 +3,18 @@ import Foundation
 extension BatchScheduler {
     /// The scheduler thread: admit, batch, run, sample, retire — until shut down.
     func loop() {
+        var idle = true
         while true {
-            let (active, freed, stopped) = admit()
+            var (active, freed, stopped) = admit()
+            if idle, !active.isEmpty, !stopped, configuration.admissionWindow > .zero {
+                // Work arrives after a pause: give requests sent together (one caller's several
+                // prompts) a moment to arrive, so that their prompts share the first step.
+                Thread.sleep(forTimeInterval: configuration.admissionWindow.seconds)
+                let more: [CheckedContinuation<Void, Never>]
+                (active, more, stopped) = admit()
+                freed += more
+            }
+            idle = active.isEmpty
             for w in freed { w.resume() }
             if stopped {
                 // Between steps, so nothing else touches these requests any more.
@@ -77,9 +87,7 @@ extension BatchScheduler {
         }
         var rows: [[Float]] = []
         do {
-            let t0 = ContinuousClock.now
             if !batch.isEmpty { rows = try engine.run(batch) }
-            if ProcessInfo.processInfo.environment["TRACE_STEPS"] != nil { FileHandle.standardError.write(Data("step \(ContinuousClock.now) active \(active.count) tokens \(batch.count) \(ContinuousClock.now - t0)\n".utf8)) }
         } catch {
             for r in active where !finished.contains(where: { $0.0 === r }) { finished.append((r, .failure(error))) }
             retire(finished)

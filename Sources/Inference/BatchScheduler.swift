@@ -21,6 +21,9 @@ public final class BatchScheduler: Sendable {
         public var prefillChunk: Int = 128
         /// Fail with `queueFull` instead of waiting when the queue is full.
         public var rejectWhenFull = false
+        /// When requests arrive at an idle scheduler, how long it waits for others sent at the
+        /// same moment before the first step, so that their prompts are evaluated together.
+        public var admissionWindow: Duration = .milliseconds(1)
         public init() {}
     }
 

@@ -74,15 +74,21 @@ extension LLMEngine {
     /// Runs `tokens` through the model, reusing the longest stored prefix, and returns the
     /// resulting state (cache + last logits). With `remember`, the state is stored for reuse.
     public func prefill(_ tokens: [Int], remember: Bool = true) throws -> PrefixState {
+        try prefillCounting(tokens, remember: remember).state
+    }
+
+    /// ``prefill(_:remember:)``, also saying how many tokens it evaluated (the rest came from
+    /// the prefix cache).
+    func prefillCounting(_ tokens: [Int], remember: Bool = true) throws -> (state: PrefixState, evaluated: Int) {
         guard !tokens.isEmpty else { throw InferenceError.emptyPrompt }
-        if let hit = prefixes.longestPrefix(of: tokens), hit.tokens.count == tokens.count { return hit }
         let base = prefixes.longestPrefix(of: tokens)
+        if let base, base.tokens.count == tokens.count { return (base, 0) }
         let cache = base.map { KVCache(parent: $0.cache) } ?? makeCache()
         let rest = Array(tokens[(base?.tokens.count ?? 0)...])
         let logits = try evaluate(rest, cache: cache)[0]
         let state = PrefixState(tokens: tokens, cache: cache, lastLogits: logits)
         if remember { prefixes.insert(state) }
-        return state
+        return (state, rest.count)
     }
 
     /// How many leading tokens of `tokens` a remembered prefix already covers.

@@ -50,7 +50,7 @@ final class LlamaModel: @unchecked Sendable {
     // Scratch activations, `maxBatch` rows each.
     private let x, xb, q, k, v, att, hb, hb2: ScratchBuffer<Float>
     private let xq, attq, hq: QuantizedActivations
-    private let scores: ScratchBuffer<Float> // one row of `contextLength` per worker
+    private let scores: ScratchBuffer<Float> // a row of `contextLength` per worker and query head of a KV group
     private let ropeInvFreq: [Float]
     /// Per token of the micro-batch: `(cos, sin)` of `position·θ_i` for each rotated pair,
     /// computed once per forward pass instead of once per head and layer.
@@ -81,7 +81,7 @@ final class LlamaModel: @unchecked Sendable {
         xq = QuantizedActivations(rows: maxBatch, columns: c.dim)
         attq = QuantizedActivations(rows: maxBatch, columns: c.qDim)
         hq = QuantizedActivations(rows: maxBatch, columns: c.ffnDim)
-        scores = ScratchBuffer(count: pool.threadCount * c.contextLength)
+        scores = ScratchBuffer(count: pool.threadCount * (c.headCount / c.kvHeadCount) * Self.scoreRowLength(c))
         ropeTable = ScratchBuffer(count: maxBatch * c.ropeDim)
         // θ_i = base^(−2i/d_rope) for each rotated pair i.
         ropeInvFreq = (0..<c.ropeDim / 2).map { i in
@@ -222,76 +222,112 @@ final class LlamaModel: @unchecked Sendable {
 
     /// `att[b, head] = Σ_t softmax_t(q·k_t/√d_h)·v_t` over positions `0...position` of the token's
     /// own sequence; query head `h` reads KV head `h / (n_h/n_kv)`.
+    static func scoreRowLength(_ c: ModelConfig) -> Int { (c.contextLength + 15) / 16 * 16 + 16 }
+
+    /// Causal attention of every batch token over its cache. One work item is a token and a KV
+    /// head together with the query heads that share it (grouped-query attention): positions are
+    /// walked in tiles small enough for L1, and each tile of keys (and of values) is read once
+    /// for all of the group's query heads instead of once per query head — the re-reads from
+    /// L2 bounded long batched prompts. Each head's arithmetic (order of every sum) is the same
+    /// as attending head by head.
     private func attention(_ batch: [BatchToken], layer l: Int) {
-        let c = config, hd = c.headDim, heads = c.headCount, group = c.headCount / c.kvHeadCount
+        let c = config, hd = c.headDim, group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
-        let qp = q.pointer, attp = att.pointer, scoreBase = scores.pointer, ctx = c.contextLength, kvDim = c.kvDim
+        // Score rows are `ctx` apart: the context length padded so that rows do not share
+        // addresses modulo 4 KiB (aliasing that stalls loads behind stores to other rows).
+        let qp = q.pointer, attp = att.pointer, scoreBase = scores.pointer, ctx = Self.scoreRowLength(c), kvDim = c.kvDim
         let workers = pool.threadCount
-        let items = batch.count * heads
+        let items = batch.count * c.kvHeadCount
         let next = Atomic<Int>(0)
         pool.run { worker in
             guard worker < workers else { return }
-            let sc = scoreBase + worker * ctx
-            while true {
-                let item = next.add(1, ordering: .relaxed).oldValue
-                if item >= items { break }
-                let b = item / heads, h = item % heads
-                let t = batch[b]
-                let qh = qp + b * c.qDim + h * hd
-                let kvOffset = (h / group) * hd
-                let length = t.position + 1
-                // Scores, walking the cache in contiguous runs (no per-position lookups).
-                var maxScore = -Float.infinity
-                var blockMax = SIMD16<Float>(repeating: -.infinity)
-                var p = 0
-                while p < length {
-                    let r = t.cache.run(l, from: p)
-                    let count = min(r.count, length - p)
-                    var i = 0
+            // Per query head of the group: its row of scores, running maximum and (for 64-wide
+            // heads) the sixteen-lane block maxima and the four output accumulators.
+            let sc = scoreBase + worker * group * ctx
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: group) { maxScore in
+            withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: 5 * group) { vectors in
+                let blockMax = vectors.baseAddress!, acc = blockMax + group
+                while true {
+                    let item = next.add(1, ordering: .relaxed).oldValue
+                    if item >= items { break }
+                    let b = item / c.kvHeadCount, g = item % c.kvHeadCount
+                    let t = batch[b]
+                    let qg = qp + b * c.qDim + g * group * hd, out = attp + b * c.qDim + g * group * hd
+                    let kvOffset = g * hd
+                    let length = t.position + 1
+                    for j in 0..<group { maxScore[j] = -.infinity; blockMax[j] = SIMD16(repeating: -.infinity) }
+                    // Scores, walking the cache in contiguous runs (no per-position lookups).
+                    var p = 0
+                    while p < length {
+                        let r = t.cache.run(l, from: p)
+                        let count = min(r.count, length - p)
+                        var i = 0
+                        if hd == 64 {
+                            while i + 16 <= count {
+                                let keys = r.keys + i * kvDim + kvOffset
+                                for j in 0..<group {
+                                    let row = sc + j * ctx + p + i
+                                    Kernels.scores16x64(qg + j * hd, keys, stride: kvDim, scale: scale, into: row)
+                                    let block = UnsafeRawPointer(row).loadUnaligned(as: SIMD16<Float>.self)
+                                    blockMax[j].replace(with: block, where: block .> blockMax[j])
+                                }
+                                i += 16
+                            }
+                        }
+                        while i < count {
+                            for j in 0..<group {
+                                let s = Kernels.dotF32(qg + j * hd, r.keys + i * kvDim + kvOffset, count: hd) * scale
+                                sc[j * ctx + p + i] = s
+                                maxScore[j] = max(maxScore[j], s)
+                            }
+                            i += 1
+                        }
+                        p += count
+                    }
+                    for j in 0..<group {
+                        let row = sc + j * ctx
+                        for lane in 0..<16 where blockMax[j][lane] > maxScore[j] { maxScore[j] = blockMax[j][lane] }
+                        let inv = 1 / Kernels.expShifted(row, count: length, shift: maxScore[j])
+                        for i in 0..<length { row[i] *= inv }
+                    }
                     if hd == 64 {
-                        while i + 16 <= count {
-                            Kernels.scores16x64(qh, r.keys + i * kvDim + kvOffset, stride: kvDim, scale: scale, into: sc + p + i)
-                            let block = UnsafeRawPointer(sc + p + i).loadUnaligned(as: SIMD16<Float>.self)
-                            blockMax.replace(with: block, where: block .> blockMax)
-                            i += 16
+                        for j in 0..<4 * group { acc[j] = SIMD16() }
+                        p = 0
+                        while p < length {
+                            let r = t.cache.run(l, from: p)
+                            let count = min(r.count, length - p)
+                            var i = 0
+                            while i < count {
+                                let n = min(32, count - i)
+                                for j in 0..<group {
+                                    let a = acc + 4 * j
+                                    Kernels.weightedSum64(sc + j * ctx + p + i, r.values + i * kvDim + kvOffset, stride: kvDim, count: n,
+                                                          into: &a[0], &a[1], &a[2], &a[3])
+                                }
+                                i += n
+                            }
+                            p += count
+                        }
+                        for j in 0..<group {
+                            let o = UnsafeMutableRawPointer(out + j * hd)
+                            for part in 0..<4 { o.storeBytes(of: acc[4 * j + part], toByteOffset: 64 * part, as: SIMD16<Float>.self) }
+                        }
+                    } else {
+                        out.initialize(repeating: 0, count: group * hd)
+                        p = 0
+                        while p < length {
+                            let r = t.cache.run(l, from: p)
+                            let count = min(r.count, length - p)
+                            for j in 0..<group {
+                                for i in 0..<count {
+                                    Kernels.axpy(sc[j * ctx + p + i], r.values + i * kvDim + kvOffset, into: out + j * hd, count: hd)
+                                }
+                            }
+                            p += count
                         }
                     }
-                    while i < count {
-                        let s = Kernels.dotF32(qh, r.keys + i * kvDim + kvOffset, count: hd) * scale
-                        sc[p + i] = s
-                        maxScore = max(maxScore, s)
-                        i += 1
-                    }
-                    p += count
                 }
-                for j in 0..<16 where blockMax[j] > maxScore { maxScore = blockMax[j] }
-                let inv = 1 / Kernels.expShifted(sc, count: length, shift: maxScore)
-                for i in 0..<length { sc[i] *= inv }
-                let out = attp + b * c.qDim + h * hd
-                if hd == 64 {
-                    var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0
-                    p = 0
-                    while p < length {
-                        let r = t.cache.run(l, from: p)
-                        let count = min(r.count, length - p)
-                        Kernels.weightedSum64(sc + p, r.values + kvOffset, stride: kvDim, count: count, into: &a0, &a1, &a2, &a3)
-                        p += count
-                    }
-                    let o = UnsafeMutableRawPointer(out)
-                    o.storeBytes(of: a0, as: SIMD16<Float>.self)
-                    o.storeBytes(of: a1, toByteOffset: 64, as: SIMD16<Float>.self)
-                    o.storeBytes(of: a2, toByteOffset: 128, as: SIMD16<Float>.self)
-                    o.storeBytes(of: a3, toByteOffset: 192, as: SIMD16<Float>.self)
-                } else {
-                    out.initialize(repeating: 0, count: hd)
-                    p = 0
-                    while p < length {
-                        let r = t.cache.run(l, from: p)
-                        let count = min(r.count, length - p)
-                        for i in 0..<count { Kernels.axpy(sc[p + i], r.values + i * kvDim + kvOffset, into: out, count: hd) }
-                        p += count
-                    }
-                }
+            }
             }
         }
     }

@@ -52,6 +52,9 @@ public final class ScoringScheduler: Sendable {
         // Exponential moving averages of measured cost, seeded with a conservative guess.
         var perPrefixToken = 1.0 / 1_000
         var perContinuationToken = 1.0 / 800
+
+        /// A request's estimated seconds (its whole prefix counted, cached or not).
+        func seconds(_ r: Request) -> Double { Double(r.prefix.count) * perPrefixToken + Double(r.tokens) * perContinuationToken }
     }
 
     public let engine: LLMEngine
@@ -73,7 +76,7 @@ public final class ScoringScheduler: Sendable {
 
     public var estimate: Estimate {
         state.withLock { s in
-            let queued = s.waiting.reduce(0.0) { $0 + Double($1.prefix.count) * s.perPrefixToken + Double($1.tokens) * s.perContinuationToken }
+            let queued = s.waiting.reduce(0.0) { $0 + s.seconds($1) }
             return Estimate(secondsPerPrefixToken: s.perPrefixToken, secondsPerContinuationToken: s.perContinuationToken,
                             backlogSeconds: queued + s.running)
         }
@@ -146,7 +149,7 @@ public final class ScoringScheduler: Sendable {
                 batch.append(r)
                 tokens += r.tokens
             }
-            s.running = batch.reduce(0.0) { $0 + Double($1.prefix.count) * s.perPrefixToken + Double($1.tokens) * s.perContinuationToken }
+            s.running = batch.reduce(0.0) { $0 + s.seconds($1) }
             return (batch, expired, false)
         }
         for r in expired { r.continuation.resume(throwing: InferenceError.deadlineExceeded) }
@@ -160,9 +163,9 @@ public final class ScoringScheduler: Sendable {
             var prefixTokens = 0
             let prefillTime = try clock.measure {
                 for r in batch {
-                    let cachedBefore = engine.prefixes.longestPrefix(of: r.prefix)?.tokens.count ?? 0
-                    groups.append(ScoringGroup(prefix: try engine.prefill(r.prefix), continuations: r.continuations))
-                    prefixTokens += r.prefix.count - cachedBefore
+                    let (prefix, evaluated) = try engine.prefillCounting(r.prefix)
+                    groups.append(ScoringGroup(prefix: prefix, continuations: r.continuations))
+                    prefixTokens += evaluated
                 }
             }
             var results: [[[Float]]] = []

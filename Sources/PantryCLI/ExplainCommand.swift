@@ -13,7 +13,7 @@ struct ExplainCommand: AsyncParsableCommand {
 
     @Argument(help: "User id (omit with --sample).") var user: Int64?
     @OptionGroup var options: RecommendOptions
-    @Option(help: "GGUF model.") var llm = ".pantry/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: "GGUF model.") var llm = bundledLLMPath
     @Option(help: "Measure on this many user–item pairs (two items each of every n-th user).") var sample: Int?
     @Option(help: "Report of the --sample run.") var report = "out/explanations.md"
 

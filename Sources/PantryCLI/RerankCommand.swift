@@ -14,7 +14,7 @@ struct RerankCommand: AsyncParsableCommand {
 
     @Argument(help: "User id; with --evaluate, the recommender to evaluate (default: --recommender).") var subject: String?
     @OptionGroup var options: RecommendOptions
-    @Option(help: "GGUF model.") var llm = ".pantry/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    @Option(help: "GGUF model.") var llm = bundledLLMPath
     @Option(help: "Candidates scored (1...100; default: the definition's rerank.candidates, else 20).") var candidates: Int?
     @Option(help: "Engine threads.") var threads = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Timed repetitions with the prefix cached.") var repeatCount = 5

@@ -27,7 +27,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Search cache: most queries kept (least recently used evicted).") var searchCacheSize = SearchService.Configuration().capacity
     @Option(help: "Search cache: seconds an answer is kept.") var searchCacheTtl = SearchService.Configuration().ttlSeconds
     @Option(help: "GGUF model of the recommendations' LLM stage (rerank=true, explain=true); \"none\" to serve without it.")
-    var llm = ".pantry/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+    var llm = bundledLLMPath
     @Option(help: "Threads of the LLM engine (default: all processors).") var llmThreads: Int?
     @Option(help: "LLM stage budget of a request without deadline_ms (milliseconds, 1...60000).") var llmDeadlineMs = LLMService.Configuration().defaultDeadlineMilliseconds
     @Option(help: "Rerank requests waiting for the engine before others take the no-LLM path at once.") var llmQueue = LLMStage.Configuration().rerankQueue

@@ -30,6 +30,30 @@ struct SchedulerTests {
         #expect(results == expected)
     }
 
+    @Test("a request's shared prefix is remembered once evaluated; later requests start after it and decode the same tokens")
+    func sharedPrefixIsRemembered() async throws {
+        let engine = try SmallEngines.make(.int8)
+        let shared = [504, 3575, 282, 19556, 905]
+        let prompts = [shared + [1589, 506], shared + [28, 502, 33]]
+        let options = GenerationOptions(maxTokens: 4, stopAtEOS: false)
+        let expected = try prompts.map { try engine.generate(promptTokens: $0, options: options).tokens }
+        engine.clearPrefixCache()
+        var config = BatchScheduler.Configuration()
+        config.prefillChunk = 3 // the shared prefix ends inside a chunk: the chunk is cut there
+        let scheduler = BatchScheduler(engine: engine, configuration: config)
+        defer { scheduler.shutdown() }
+        let first = try await scheduler.generate(promptTokens: prompts[0], options: options, sharedPrefix: shared.count)
+        #expect(first.tokens == expected[0])
+        #expect(engine.cachedPrefixLength(of: prompts[1]) == shared.count)
+        let second = try await scheduler.generate(promptTokens: prompts[1], options: options, sharedPrefix: shared.count)
+        #expect(second.tokens == expected[1])
+        // Nothing to remember when the shared part is the whole prompt or out of range.
+        engine.clearPrefixCache()
+        _ = try await scheduler.generate(promptTokens: shared, options: options, sharedPrefix: shared.count)
+        _ = try await scheduler.generate(promptTokens: shared, options: options, sharedPrefix: 99)
+        #expect(engine.cachedPrefixLength(of: prompts[0]) == 0)
+    }
+
     @Test func expiredDeadlineFails() async throws {
         let engine = try SmallEngines.make(.int8)
         let scheduler = BatchScheduler(engine: engine)

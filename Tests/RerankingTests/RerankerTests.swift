@@ -80,6 +80,30 @@ struct ExplainerTests {
         #expect(empty.source == .template)
     }
 
+    @Test("prompts share the instruction as leading tokens and end with the answer's opening; the retry opens with a fact")
+    func promptShape() throws {
+        let explainer = Explainer(engine: try RerankerTests.engine.get(), check: FaithfulnessCheckTests.check)
+        var other = FaithfulnessCheckTests.facts
+        other.title = "Toy Story"
+        other.resembles = []
+        let a = explainer.prompt(FaithfulnessCheckTests.facts, strict: false), b = explainer.prompt(other, strict: false)
+        #expect(a.shared == b.shared && a.shared > 10 && a.tokens.prefix(a.shared) == b.tokens.prefix(b.shared))
+        #expect(a.tokens[a.shared] != b.tokens[b.shared] || a.tokens.count != b.tokens.count)
+        let engine = explainer.engine
+        #expect(engine.tokenizer.decode(Array(a.tokens.suffix(8))).hasSuffix("You may like Aladdin because"))
+        #expect(Explainer.opening(FaithfulnessCheckTests.facts, strict: true) == "You may like Aladdin because you liked The Lion King")
+        #expect(Explainer.opening(other, strict: true) == "You may like Toy Story because it is Animation, Children's, Comedy and Musical")
+        #expect(explainer.prompt(FaithfulnessCheckTests.facts, strict: true).shared == a.shared)
+    }
+
+    @Test("the answer is the opening and the model's continuation; a continuation without words is no answer")
+    func answer() {
+        #expect(Explainer.answer("You may like Fargo because", continuation: " it is a crime drama.\n") == "You may like Fargo because it is a crime drama.")
+        #expect(Explainer.answer("You may like Fargo because you liked Heat", continuation: ", a crime drama.") == "You may like Fargo because you liked Heat, a crime drama.")
+        #expect(Explainer.answer("You may like Fargo because", continuation: " .") == "")
+        #expect(Explainer.answer("You may like Fargo because", continuation: "") == "")
+    }
+
     @Test("the prompt states the facts and nothing else")
     func factLines() {
         #expect(Explainer.factLines(FaithfulnessCheckTests.facts) == """

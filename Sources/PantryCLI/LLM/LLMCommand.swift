@@ -11,6 +11,10 @@ struct LLMCommand: AsyncParsableCommand {
         subcommands: [LLMInfo.self, LLMTokenize.self, LLMGenerate.self, LLMLogits.self, LLMScore.self, LLMBench.self, LLMTiers.self, LLMEmbed.self, LLMBenchEmbed.self])
 }
 
+/// The model `scripts/setup.sh` downloads, relative to the project root: the default of every
+/// command with an LLM stage (`serve`, `rerank`, `explain`).
+let bundledLLMPath = ".pantry/models/SmolLM2-135M-Instruct.Q4_1.gguf"
+
 /// Options shared by the commands that load a model for inference.
 struct LLMModelOptions: ParsableArguments {
     @Argument(help: "Path of the GGUF model file.")
