@@ -22,9 +22,7 @@ extension BatchScheduler {
                 return
             }
             if active.isEmpty {
-                wakeup.lock()
-                if state.withLock({ $0.waiting.isEmpty && !$0.stopped }) { _ = wakeup.wait(until: Date().addingTimeInterval(0.5)) }
-                wakeup.unlock()
+                wakeup.wait { state.withLock { $0.waiting.isEmpty && !$0.stopped } }
                 continue
             }
             step(active)

@@ -67,7 +67,7 @@ public final class BatchScheduler: Sendable {
     public let engine: LLMEngine
     public let configuration: Configuration
     let state = Mutex(State())
-    let wakeup = NSCondition()
+    let wakeup = Wakeup()
 
     public init(engine: LLMEngine, configuration: Configuration = Configuration()) {
         self.engine = engine
@@ -150,9 +150,5 @@ public final class BatchScheduler: Sendable {
         }
     }
 
-    private func signal() {
-        wakeup.lock()
-        wakeup.signal()
-        wakeup.unlock()
-    }
+    private func signal() { wakeup.signal() }
 }

@@ -61,7 +61,7 @@ public final class ScoringScheduler: Sendable {
     public let next: [Int]
     public let configuration: Configuration
     let state = Mutex(State())
-    let wakeup = NSCondition()
+    let wakeup = Wakeup()
 
     /// - Parameter next: the tokens scored at each continuation's end, the same for every request.
     public init(engine: LLMEngine, next: [Int], configuration: Configuration = Configuration()) throws {
@@ -116,20 +116,14 @@ public final class ScoringScheduler: Sendable {
         signal()
     }
 
-    private func signal() {
-        wakeup.lock()
-        wakeup.signal()
-        wakeup.unlock()
-    }
+    private func signal() { wakeup.signal() }
 
     /// The scheduler thread: take a batch, run it, answer, until shut down.
     func loop() {
         while true {
             guard let batch = take() else { return }
             if batch.isEmpty {
-                wakeup.lock()
-                if state.withLock({ $0.waiting.isEmpty && !$0.stopped }) { _ = wakeup.wait(until: Date().addingTimeInterval(0.5)) }
-                wakeup.unlock()
+                wakeup.wait { state.withLock { $0.waiting.isEmpty && !$0.stopped } }
                 continue
             }
             run(batch)
