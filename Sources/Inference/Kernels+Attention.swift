@@ -31,8 +31,22 @@ extension Kernels {
     /// SwiGLU in place: `gate[i] = gate[i]·σ(gate[i])·up[i]`. With glibc's `expf`: ``exp16``
     /// here moved the portable tier's logits 0.55 from llama.cpp's (the int8 path re-quantises
     /// the result, so last bits matter), past `fullModelIsCloseToLlamaCpp`'s tolerance.
+    /// Only the `expf` calls are per lane; the divide and multiply run sixteen lanes at a time
+    /// (the same operations in the same order per element, so bitwise the scalar loop's result).
     static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
-        for i in 0..<n { gate[i] = gate[i] / (1 + exp(-gate[i])) * up[i] }
+        let g = UnsafeMutableRawPointer(gate), u = UnsafeRawPointer(up)
+        var i = 0
+        while i + 16 <= n {
+            let x = g.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            var e = SIMD16<Float>()
+            for j in 0..<16 { e[j] = exp(-x[j]) }
+            g.storeBytes(of: x / (1 + e) * u.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self), toByteOffset: 4 * i, as: SIMD16<Float>.self)
+            i += 16
+        }
+        while i < n {
+            gate[i] = gate[i] / (1 + exp(-gate[i])) * up[i]
+            i += 1
+        }
     }
 
     @inline(__always)

@@ -56,6 +56,18 @@ struct KernelTests {
         }
     }
 
+    /// SwiGLU sixteen lanes at a time is bitwise the scalar formula (a tail included).
+    @Test func swiGLUMatchesScalarFormula() {
+        var rng = SeededGenerator(seed: 11)
+        let n = 16 * 5 + 7
+        let gate = ScratchBuffer<Float>(count: n), up = ScratchBuffer<Float>(count: n)
+        for i in 0..<n { gate[i] = Float(Int(rng.next() % 4001) - 2000) / 97; up[i] = Float(Int(rng.next() % 2001) - 1000) / 113 }
+        gate[3] = 120; gate[4] = -120 // e^−x overflows / underflows
+        let expected = (0..<n).map { gate[$0] / (1 + exp(-gate[$0])) * up[$0] }
+        Kernels.swiGLU(gate.pointer, up.pointer, count: n)
+        for i in 0..<n { #expect(gate[i].bitPattern == expected[i].bitPattern, "\(i): \(gate[i]) vs \(expected[i])") }
+    }
+
     @Test func quantisationRoundTrip() {
         let q = QuantizedActivations(rows: 1, columns: 64)
         var x = [Float](repeating: 0, count: 64)

@@ -76,7 +76,13 @@ struct ServerLimitsTests {
                     break
                 }
             }
-            #expect(served.count <= 3, "\(served.count) connections served at once with max_connections 3")
+            // A served connection may have been closed by the idle timeout meanwhile (on a busy
+            // machine the waits add up past 8 s), freeing its slot for a later one: only those
+            // still open were served at once.
+            var open: [RawConnection] = []
+            for connection in served where !(await connection.receive(limit: 0.01).closed) { open.append(connection) }
+            #expect(open.count <= 3, "\(open.count) connections open and served at once with max_connections 3")
+            served = open
             let blocked = try #require(waiting, "every connection was served: no limit in force")
             if !served.isEmpty { served.removeFirst() }  // closes it (deinit); otherwise idle ones time out
             let answer = await blocked.receiveResponse(limit: 15)
