@@ -17,11 +17,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source Benchmarks/prepare.sh
-$PANTRY train movielens --no-materialize | tail -1
+$PANTRY train movielens | tail -1  # also writes the live profiles online: users must not be cold starts
 PORT=16570
 serve $PORT --llm-threads 2
 reason=$(curl -s "http://127.0.0.1:$PORT/v1/recommendations/1?k=3&rerank=true&deadline_ms=10000" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("degraded_reason"))')
 [ "$reason" = None ] || { echo "the LLM stage does not answer (degraded_reason: $reason):"; cat "$DIR/serve.log"; exit 1; }
+cold=$(curl -s "http://127.0.0.1:$PORT/v1/recommendations/1?k=3" | python3 -c 'import json,sys; print(json.load(sys.stdin)["cold_start"])')
+[ "$cold" = False ] || { echo "user 1 is a cold start: no live profiles online (run bash scripts/demo.sh first)"; exit 1; }
 lua() {  # lua NAME QUERY USERS: requests for random users (USERS=random) or 20 users in turn (USERS=warm)
   cat > "$DIR/$1.lua" <<LUA
 math.randomseed(os.time() + os.clock() * 1e6)
