@@ -28,11 +28,11 @@ extension Kernels {
         return sum
     }
 
-    /// SwiGLU in place: `gate[i] = gate[i]·σ(gate[i])·up[i]`. With glibc's `expf`: ``exp16``
-    /// here moved the portable tier's logits 0.55 from llama.cpp's (the int8 path re-quantises
-    /// the result, so last bits matter), past `fullModelIsCloseToLlamaCpp`'s tolerance.
-    /// Only the `expf` calls are per lane; the divide and multiply run sixteen lanes at a time
-    /// (the same operations in the same order per element, so bitwise the scalar loop's result).
+    /// SwiGLU in place: `gate[i] = gate[i]·σ(gate[i])·up[i]`, with glibc's `expf` per lane and the
+    /// divide and multiply sixteen lanes at a time (the same operations in the same order per
+    /// element: bitwise the scalar loop). ``exp16`` here instead moved the logits up to 0.55 from
+    /// llama.cpp's (the int8 path re-quantises the result, so last bits matter), too close to or
+    /// past `fullModelIsCloseToLlamaCpp`'s tolerance of 0.5.
     static func swiGLU(_ gate: UnsafeMutablePointer<Float>, _ up: UnsafePointer<Float>, count n: Int) {
         let g = UnsafeMutableRawPointer(gate), u = UnsafeRawPointer(up)
         var i = 0

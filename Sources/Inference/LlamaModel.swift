@@ -220,10 +220,13 @@ final class LlamaModel: @unchecked Sendable {
         }
     }
 
-    /// `att[b, head] = Σ_t softmax_t(q·k_t/√d_h)·v_t` over positions `0...position` of the token's
-    /// own sequence; query head `h` reads KV head `h / (n_h/n_kv)`.
+    /// Floats per row of attention scores: the context length padded so that rows do not share
+    /// addresses modulo 4 KiB (aliasing that stalls loads behind stores to other rows).
     static func scoreRowLength(_ c: ModelConfig) -> Int { (c.contextLength + 15) / 16 * 16 + 16 }
 
+    /// `att[b, head] = Σ_t softmax_t(q·k_t/√d_h)·v_t` over positions `0...position` of the token's
+    /// own sequence; query head `h` reads KV head `h / (n_h/n_kv)`.
+    ///
     /// Causal attention of every batch token over its cache. One work item is a token and a KV
     /// head together with the query heads that share it (grouped-query attention): positions are
     /// walked in tiles small enough for L1, and each tile of keys (and of values) is read once
@@ -233,8 +236,6 @@ final class LlamaModel: @unchecked Sendable {
     private func attention(_ batch: [BatchToken], layer l: Int) {
         let c = config, hd = c.headDim, group = c.headCount / c.kvHeadCount
         let scale = 1 / Float(hd).squareRoot()
-        // Score rows are `ctx` apart: the context length padded so that rows do not share
-        // addresses modulo 4 KiB (aliasing that stalls loads behind stores to other rows).
         let qp = q.pointer, attp = att.pointer, scoreBase = scores.pointer, ctx = Self.scoreRowLength(c), kvDim = c.kvDim
         let workers = pool.threadCount
         let items = batch.count * c.kvHeadCount

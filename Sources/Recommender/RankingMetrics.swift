@@ -39,6 +39,20 @@ public struct RankingMetrics: Sendable, Equatable, CustomStringConvertible {
         coverage = catalogueSize > 0 ? Double(recommended.count) / Double(catalogueSize) : 0
     }
 
+    /// The mean of each metric over `all` (e.g. several random orders of the same lists); `users`
+    /// is the first's.
+    public static func mean(_ all: [RankingMetrics]) -> RankingMetrics {
+        var mean = RankingMetrics()
+        guard let first = all.first else { return mean }
+        let n = Double(all.count)
+        for m in all {
+            mean.precision += m.precision / n; mean.recall += m.recall / n; mean.ndcg += m.ndcg / n
+            mean.map += m.map / n; mean.hitRate += m.hitRate / n; mean.coverage += m.coverage / n
+        }
+        mean.users = first.users
+        return mean
+    }
+
     public var description: String {
         String(format: "NDCG %.4f  precision %.4f  recall %.4f  MAP %.4f  hit rate %.4f  coverage %.4f (%d users)",
                ndcg, precision, recall, map, hitRate, coverage, users)

@@ -24,9 +24,13 @@ public struct Explainer: Sendable {
     /// Greedy generation, cut at the first newline or after this many tokens.
     public var maxTokens = 60
 
+    /// The system turn and the instruction as tokens: the lead every prompt shares.
+    let instructionTokens: [Int]
+
     public init(engine: LLMEngine, check: FaithfulnessCheck) {
         self.engine = engine
         self.check = check
+        instructionTokens = engine.chatTokens([.system(Self.system), .user(Self.instruction)])
     }
 
     /// The facts as the prompt states them.
@@ -65,8 +69,7 @@ public struct Explainer: Sendable {
     public func prompt(_ facts: ExplanationFacts, strict: Bool) -> (tokens: [Int], shared: Int) {
         let tokens = engine.chatTokens([.system(Self.system), .user(Self.instruction + Self.factLines(facts))])
             + engine.tokenize(Self.opening(facts, strict: strict), parseSpecial: false)
-        let probe = engine.chatTokens([.system(Self.system), .user(Self.instruction)])
-        return (tokens, zip(tokens, probe).prefix { $0 == $1 }.count)
+        return (tokens, zip(tokens, instructionTokens).prefix { $0 == $1 }.count)
     }
 
     /// Greedy, cut at the first newline or `maxTokens`.

@@ -35,15 +35,7 @@ extension RerankEvaluation {
     /// The mean metrics of `rounds` random orders: what reordering the candidates without any
     /// signal gives, the floor an LLM order is compared with.
     func randomMetrics(_ target: ScoredTarget, rounds: Int = 10) -> RankingMetrics {
-        var mean = RankingMetrics()
-        let share = 1 / Double(rounds)
-        for round in 0..<rounds {
-            let m = metrics(target, order: Self.randomOrder(round: UInt64(round)))
-            mean.ndcg += m.ndcg * share; mean.precision += m.precision * share; mean.recall += m.recall * share
-            mean.map += m.map * share; mean.hitRate += m.hitRate * share; mean.coverage += m.coverage * share
-            mean.users = m.users
-        }
-        return mean
+        .mean((0..<rounds).map { metrics(target, order: Self.randomOrder(round: UInt64($0))) })
     }
 
     static func blendOrder(_ weight: Float) -> (ScoredUser) -> [Int] {
