@@ -21,6 +21,13 @@ enum SmallEngines {
         }
     }
     private static let cache = Mutex<[String: LLMEngine]>([:])
+
+    /// An engine of the same shape that no other test touches: for assertions on the engine's
+    /// prefix cache, which `make` clears whenever another test asks for the shared engine.
+    static func makeUnshared(_ precision: ActivationPrecision, threads: Int = 2) throws -> LLMEngine {
+        try LLMEngine(modelPath: try TestModel.requirePath(), threads: threads, precision: precision,
+                      layerLimit: layers, outputLimit: vocab)
+    }
 }
 
 func maxAbsDifference(_ a: [Float], _ b: [Float]) -> Float {

@@ -32,7 +32,7 @@ struct SchedulerTests {
 
     @Test("a request's shared prefix is remembered once evaluated; later requests start after it and decode the same tokens")
     func sharedPrefixIsRemembered() async throws {
-        let engine = try SmallEngines.make(.int8)
+        let engine = try SmallEngines.makeUnshared(.int8)
         let shared = [504, 3575, 282, 19556, 905]
         let prompts = [shared + [1589, 506], shared + [28, 502, 33]]
         let options = GenerationOptions(maxTokens: 4, stopAtEOS: false)
